@@ -1,0 +1,29 @@
+package dev.thoughtline.contracts;
+
+import java.net.URI;
+
+/** A dataset server answered with an error, or could not be reached after the retries. */
+public class DatasetClientException extends RuntimeException {
+    private final URI uri;
+    private final int status;
+
+    public DatasetClientException(URI uri, int status, String message, Throwable cause) {
+        super(message, cause);
+        this.uri = uri;
+        this.status = status;
+    }
+
+    public URI uri() {
+        return uri;
+    }
+
+    /** The HTTP status, or 0 when no response came back. */
+    public int status() {
+        return status;
+    }
+
+    /** Whether trying again may help: no response, 429 or a 5xx. */
+    public boolean retryable() {
+        return status == 0 || status == 429 || status >= 500;
+    }
+}

@@ -1,0 +1,82 @@
+package dev.thoughtline.testing;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Map;
+
+/**
+ * A real PostgreSQL 16 server run from binaries shipped in a Maven artifact: no Docker, nothing installed.
+ * Each instance gets its own data directory and a free port, and is removed on {@link #close()}.
+ */
+public final class LocalPostgres implements AutoCloseable {
+
+    public static final String USER = "postgres";
+    public static final String PASSWORD = "postgres";
+    public static final String DATABASE = "postgres";
+
+    private final EmbeddedPostgres pg;
+
+    private LocalPostgres(EmbeddedPostgres pg) {
+        this.pg = pg;
+    }
+
+    public static LocalPostgres start() {
+        try {
+            return new LocalPostgres(EmbeddedPostgres.builder()
+                    // tests and the local demo favour speed over durability
+                    .setServerConfig("fsync", "off")
+                    .setServerConfig("synchronous_commit", "off")
+                    .setServerConfig("full_page_writes", "off")
+                    .setServerConfig("max_connections", "200")
+                    .start());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start the embedded PostgreSQL", e);
+        }
+    }
+
+    public int port() {
+        return pg.getPort();
+    }
+
+    /** The URL for the Vert.x reactive client: {@code postgresql://localhost:PORT/postgres}. */
+    public String reactiveUrl() {
+        return "postgresql://localhost:" + port() + "/" + DATABASE;
+    }
+
+    public String jdbcUrl() {
+        return "jdbc:postgresql://localhost:" + port() + "/" + DATABASE;
+    }
+
+    /** The Quarkus configuration that points a service's default datasource here. */
+    public Map<String, String> quarkusConfig() {
+        return Map.of(
+                "quarkus.datasource.db-kind", "postgresql",
+                "quarkus.datasource.reactive.url", reactiveUrl(),
+                "quarkus.datasource.username", USER,
+                "quarkus.datasource.password", PASSWORD,
+                "quarkus.datasource.devservices.enabled", "false");
+    }
+
+    @Override
+    public void close() {
+        try {
+            pg.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Runs a PostgreSQL until the process is stopped, printing its URL: the database of the local run
+     * command. Prints {@code READY <reactive url>} on one line when it accepts connections.
+     */
+    public static void main(String[] args) throws InterruptedException {
+        LocalPostgres pg = start();
+        Runtime.getRuntime().addShutdownHook(new Thread(pg::close, "embedded-postgres-stop"));
+        System.out.println("READY " + pg.reactiveUrl());
+        System.out.flush();
+        Thread.currentThread().join();
+    }
+}

@@ -1,0 +1,71 @@
+package dev.thoughtline.question.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+
+/** question-service settings; every key can be set from the environment (THOUGHTLINE_...). */
+@ConfigMapping(prefix = "thoughtline")
+public interface QuestionConfig {
+
+    /**
+     * The URL other services reach this one at; DatasetRefs are built from it
+     * (e.g. {@code http://question-service:8080} in Kubernetes).
+     */
+    @WithDefault("http://localhost:8080")
+    String publicUrl();
+
+    Imports imports();
+
+    Items items();
+
+    interface Imports {
+        /** A line longer than this is rejected (the rest of the upload goes on). */
+        @WithDefault("1048576")
+        int maxLineBytes();
+
+        /** Questions per bulk insert. */
+        @WithDefault("4000")
+        int batchSize();
+
+        /**
+         * Batches of one upload written at once, on as many connections, while the next is parsed;
+         * batches are inserted in hash order, so they cannot deadlock each other.
+         */
+        @WithDefault("2")
+        int parallelBatches();
+
+        /** Rejected lines listed in a report; the count covers all of them. */
+        @WithDefault("1000")
+        int maxErrorsReported();
+
+        /** Rows asked per page of the Hugging Face datasets server (it serves at most 100). */
+        @WithDefault("100")
+        int huggingFacePageSize();
+
+        /** Items asked per page when importing from a DatasetRef. */
+        @WithDefault("1000")
+        int datasetPageSize();
+
+        /** Tries per page of a DatasetRef import, the first included. */
+        @WithDefault("5")
+        int datasetAttempts();
+
+        /** The first wait between tries of a DatasetRef page; doubles each time. */
+        @WithDefault("500ms")
+        Duration datasetBackoff();
+
+        /** A running paged import not heard from for this long may be resumed by anyone. */
+        @WithDefault("2m")
+        Duration staleAfter();
+    }
+
+    interface Items {
+        @WithDefault("1000")
+        int defaultLimit();
+
+        @WithDefault("10000")
+        int maxLimit();
+    }
+}

@@ -1,0 +1,72 @@
+package dev.thoughtline.question.repository;
+
+import dev.thoughtline.question.ImportRun;
+import io.quarkus.hibernate.reactive.panache.PanacheRepositoryBase;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.SqlClient;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Import runs: read through Panache; written with SQL so that a page's questions and the run's progress
+ * commit in one transaction (a resumed import then starts exactly where the last commit ended).
+ */
+@ApplicationScoped
+public class ImportRunRepository implements PanacheRepositoryBase<ImportRun, Long> {
+
+    /** The counts and state written after each batch. */
+    public record Progress(long received, long imported, long duplicates, long rejected, String errorsJson,
+                           String cursor, ImportRun.Status status, String failure) {
+    }
+
+    private final Pool pool;
+
+    public ImportRunRepository(Pool pool) {
+        this.pool = pool;
+    }
+
+    public Uni<Long> create(long sourceId, ImportRun.Kind kind, String paramsJson, String cursor) {
+        return pool.preparedQuery("""
+                        INSERT INTO import_run (source_id, kind, status, params, cursor)
+                        VALUES ($1, $2, 'RUNNING', $3, $4) RETURNING id""")
+                .execute(Tuple.of(sourceId, kind.name(), paramsJson, cursor))
+                .map(rows -> rows.iterator().next().getLong(0));
+    }
+
+    public Uni<Void> save(SqlClient client, long id, Progress p) {
+        return client.preparedQuery("""
+                        UPDATE import_run SET received = $2, imported = $3, duplicates = $4, rejected = $5,
+                          errors = $6, cursor = $7, status = $8, failure = $9, updated_at = now()
+                        WHERE id = $1""")
+                .execute(Tuple.tuple(Arrays.asList(id, p.received(), p.imported(), p.duplicates(), p.rejected(),
+                        p.errorsJson(), p.cursor(), p.status().name(), p.failure())))
+                .replaceWithVoid();
+    }
+
+    public Uni<Void> save(long id, Progress p) {
+        return save(pool, id, p);
+    }
+
+    /**
+     * Marks a failed paged import, or one whose worker went silent for {@code staleAfter}, as running again.
+     * Returns false when the run is complete, still running, or not a paged import.
+     */
+    public Uni<Boolean> claimForResume(long id, Duration staleAfter) {
+        return pool.preparedQuery("""
+                        UPDATE import_run SET status = 'RUNNING', failure = NULL, updated_at = now()
+                        WHERE id = $1 AND kind <> 'NDJSON'
+                          AND (status = 'FAILED' OR (status = 'RUNNING' AND updated_at < now() - make_interval(secs => $2)))
+                        RETURNING id""")
+                .execute(Tuple.of(id, (double) staleAfter.toMillis() / 1000.0))
+                .map(rows -> rows.size() == 1);
+    }
+
+    public Uni<List<ImportRun>> listBySource(long sourceId) {
+        return list("sourceId = ?1 order by id desc", sourceId);
+    }
+}

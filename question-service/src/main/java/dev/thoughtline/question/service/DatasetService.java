@@ -1,0 +1,119 @@
+package dev.thoughtline.question.service;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.thoughtline.contracts.DatasetInfo;
+import dev.thoughtline.contracts.DatasetKind;
+import dev.thoughtline.contracts.DatasetRef;
+import dev.thoughtline.contracts.DatasetStatus;
+import dev.thoughtline.question.QuestionDataset;
+import dev.thoughtline.question.config.QuestionConfig;
+import dev.thoughtline.question.repository.DatasetRepository;
+import dev.thoughtline.question.rest.ApiException;
+import io.quarkus.hibernate.reactive.panache.common.WithSession;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.core.buffer.Buffer;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** Serves question datasets through the contract: their description, and their items in NDJSON pages. */
+@ApplicationScoped
+public class DatasetService {
+
+    /** One page of items as NDJSON bytes, and the cursor of the next page (null on the last). */
+    public record ItemsPage(Buffer ndjson, int count, String next) {
+    }
+
+    private static final TypeReference<List<DatasetRef>> REFS = new TypeReference<>() {
+    };
+    private static final TypeReference<Map<String, Object>> OBJECT = new TypeReference<>() {
+    };
+
+    private final DatasetRepository datasets;
+    private final QuestionConfig config;
+    private final ObjectMapper mapper;
+
+    public DatasetService(DatasetRepository datasets, QuestionConfig config, ObjectMapper mapper) {
+        this.datasets = datasets;
+        this.config = config;
+        this.mapper = mapper;
+    }
+
+    @WithSession
+    public Uni<DatasetInfo> get(long id) {
+        return datasets.findById(id)
+                .onItem().ifNull().failWith(() -> ApiException.notFound("dataset " + id))
+                .map(this::toInfo);
+    }
+
+    @WithSession
+    public Uni<List<DatasetInfo>> list() {
+        return datasets.listAll(io.quarkus.panache.common.Sort.by("id")).map(all -> all.stream().map(this::toInfo).toList());
+    }
+
+    /**
+     * The items after cursor {@code after} (null: from the start), as stored when the dataset was made.
+     */
+    public Uni<ItemsPage> items(long id, String after, String limit) {
+        long cursor = parseCursor(after);
+        int n;
+        try {
+            n = limit == null || limit.isEmpty() ? config.items().defaultLimit() : Integer.parseInt(limit);
+        } catch (NumberFormatException e) {
+            n = -1;
+        }
+        if (n < 1 || n > config.items().maxLimit()) {
+            throw ApiException.badRequest("limit must be between 1 and " + config.items().maxLimit());
+        }
+        int pageSize = n;
+        return get(id).chain(info -> datasets.page(id, cursor, pageSize + 1))
+                .map(rows -> render(rows, pageSize));
+    }
+
+    public DatasetInfo toInfo(QuestionDataset d) {
+        try {
+            return new DatasetInfo(Long.toString(d.id), DatasetRef.of(config.publicUrl(), d.id), d.name,
+                    DatasetKind.valueOf(d.kind.toUpperCase(Locale.ROOT)), DatasetStatus.valueOf(d.status.toUpperCase(Locale.ROOT)),
+                    d.itemCount, mapper.readValue(d.parents, REFS), mapper.readValue(d.recipe, OBJECT), d.createdAt);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("dataset " + d.id + " holds unreadable JSON", e);
+        }
+    }
+
+    private static ItemsPage render(RowSet<Row> rows, int limit) {
+        Buffer out = Buffer.buffer(Math.max(1024, rows.size() * 512));
+        long last = -1;
+        int count = 0;
+        for (Row r : rows) {
+            if (count == limit) {
+                break;
+            }
+            last = r.getLong(0);
+            out.appendString(r.getString(1)).appendByte((byte) '\n');
+            count++;
+        }
+        String next = rows.size() > limit ? Long.toString(last) : null;
+        return new ItemsPage(out, count, next);
+    }
+
+    private static long parseCursor(String after) {
+        if (after == null || after.isEmpty()) {
+            return 0;
+        }
+        try {
+            long c = Long.parseLong(after);
+            if (c < 0) {
+                throw new NumberFormatException();
+            }
+            return c;
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest("after must be a cursor from a Link header (a non-negative integer), got '" + after + "'");
+        }
+    }
+}
