@@ -6,7 +6,6 @@ import jakarta.ws.rs.WebApplicationException;
 import org.eclipse.microprofile.faulttolerance.Retry;
 import org.eclipse.microprofile.rest.client.inject.RestClient;
 
-import java.time.temporal.ChronoUnit;
 
 /**
  * Reads pages of the Hugging Face datasets server. A page that fails with a connection error, 429 or
@@ -22,7 +21,7 @@ public class HuggingFaceClient {
         this.api = api;
     }
 
-    @Retry(maxRetries = 5, delay = 1, delayUnit = ChronoUnit.SECONDS, jitter = 500, abortOn = HuggingFaceRejected.class)
+    @Retry(maxRetries = 5, delay = 1000, jitter = 500, abortOn = HuggingFaceRejected.class)
     public RowsPage rows(String dataset, String config, String split, long offset, int length) {
         try {
             RowsPage page = api.rows(dataset, config, split, offset, length);

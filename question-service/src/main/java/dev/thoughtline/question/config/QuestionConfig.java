@@ -40,6 +40,10 @@ public interface QuestionConfig {
         @WithDefault("1000")
         int maxErrorsReported();
 
+        /** Paged imports (Hugging Face, DatasetRef) running at once per replica; more wait their turn. */
+        @WithDefault("4")
+        int parallelImports();
+
         /** Rows asked per page of the Hugging Face datasets server (it serves at most 100). */
         @WithDefault("100")
         int huggingFacePageSize();

@@ -26,8 +26,8 @@ import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.logging.Log;
 import io.quarkus.vertx.VertxContextSupport;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.mutiny.sqlclient.Pool;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.io.IOException;
@@ -40,6 +40,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Imports questions into a source, from an NDJSON upload, the Hugging Face datasets server, or any
@@ -63,6 +66,11 @@ public class ImportService {
     private final ObjectMapper mapper;
     private final ObjectReader lineReader;
     private final MeterRegistry metrics;
+    /**
+     * Paged imports run here, on plain threads: no request context is propagated to them, so each of their
+     * database calls gets a session of its own rather than sharing the request's.
+     */
+    private final ExecutorService background;
 
     public ImportService(QuestionStore store, ImportRunRepository runs, HuggingFaceClient huggingFace,
                          DatasetClient datasets, Pool pool, QuestionConfig config, ObjectMapper mapper,
@@ -76,6 +84,12 @@ public class ImportService {
         this.mapper = mapper;
         this.lineReader = mapper.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
         this.metrics = metrics;
+        AtomicInteger threads = new AtomicInteger();
+        this.background = Executors.newFixedThreadPool(config.imports().parallelImports(), r -> {
+            Thread t = new Thread(r, "question-import-" + threads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     // ---- NDJSON upload -------------------------------------------------------------------------------
@@ -220,7 +234,12 @@ public class ImportService {
     }
 
     private void launch(long runId) {
-        Infrastructure.getDefaultWorkerPool().execute(() -> runPaged(runId));
+        background.execute(() -> runPaged(runId));
+    }
+
+    @PreDestroy
+    void stop() {
+        background.shutdownNow();
     }
 
     /** Drives one paged import to its end or its failure; on a worker thread. */

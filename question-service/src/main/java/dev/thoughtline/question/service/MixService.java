@@ -236,7 +236,8 @@ public class MixService {
 
     private boolean sameRequest(QuestionDataset existing, JsonNode request) {
         try {
-            return request.equals(mapper.readTree(existing.recipe).get("request"));
+            // compared as text: stored numbers come back as ints where the request had longs
+            return request.toString().equals(String.valueOf(mapper.readTree(existing.recipe).get("request")));
         } catch (JsonProcessingException e) {
             return false;
         }
