@@ -65,19 +65,14 @@ public class ImportExportBench {
             long items = 0;
             URI next = URI.create(ref + "/items?limit=10000");
             while (next != null) {
-                HttpResponse<InputStream> page = http.send(HttpRequest.newBuilder(next).timeout(Duration.ofMinutes(5)).build(),
-                        HttpResponse.BodyHandlers.ofInputStream());
+                HttpResponse<byte[]> page = http.send(HttpRequest.newBuilder(next).timeout(Duration.ofMinutes(5)).build(),
+                        HttpResponse.BodyHandlers.ofByteArray());
                 check(page, 200);
-                byte[] buf = new byte[1 << 16];
-                try (InputStream in = page.body()) {
-                    int n;
-                    while ((n = in.read(buf)) > 0) {
-                        bytes += n;
-                        for (int i = 0; i < n; i++) {
-                            if (buf[i] == '\n') {
-                                items++;
-                            }
-                        }
+                byte[] body = page.body();
+                bytes += body.length;
+                for (byte b : body) {
+                    if (b == '\n') {
+                        items++;
                     }
                 }
                 Optional<String> link = page.headers().firstValue("Link");

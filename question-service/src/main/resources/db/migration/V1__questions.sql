@@ -71,12 +71,13 @@ CREATE TABLE dataset (
     created_at  timestamptz NOT NULL DEFAULT now()
 );
 
--- position is the paging cursor: 1..item_count, fixed when the dataset is made. A dataset is immutable,
--- so each item's NDJSON line is rendered once, when the dataset is made, and served as stored.
+-- position is the paging cursor: 1..item_count, dense, fixed when the dataset is made. A dataset is
+-- immutable, so each item's NDJSON line is rendered once, when the dataset is made, and served as stored
+-- (UTF-8 bytes: a page is read and sent without decoding).
 CREATE TABLE dataset_item (
     dataset_id  bigint NOT NULL,
     position    bigint NOT NULL,
     question_id bigint NOT NULL,
-    line        text   NOT NULL,
+    line        bytea  NOT NULL,
     PRIMARY KEY (dataset_id, position)
 );

@@ -23,7 +23,7 @@ import java.util.TreeSet;
 public class DatasetRepository implements PanacheRepositoryBase<QuestionDataset, Long> {
 
     /** How many questions to take from one source. */
-    public record Component(long sourceId, String sourceName, long count, Long requestedCount, Double weight) {
+    public record Component(long sourceId, String sourceName, String sourceDomain, long count, Long requestedCount, Double weight) {
     }
 
     private final Pool pool;
@@ -110,44 +110,51 @@ public class DatasetRepository implements PanacheRepositoryBase<QuestionDataset,
                 });
     }
 
+    /**
+     * Picks each component's questions and stores them with their rendered NDJSON lines. The lines are
+     * built by concatenation ({@code to_json} escapes the strings): several times cheaper than
+     * {@code json_build_object} over millions of rows. The source's name and domain come in as parameters,
+     * so the picked rows are read in one pass over the source's questions, with no join.
+     */
     private Uni<RowSet<Row>> insertItems(SqlConnection conn, long datasetId, long seed, List<Component> components,
                                          List<Long> marks) {
         StringBuilder sql = new StringBuilder("""
                 INSERT INTO dataset_item (dataset_id, position, question_id, line)
-                SELECT $1, row_number() OVER (ORDER BY picked.k, q.id), q.id,
-                       json_build_object('id', q.id::text, 'text', q.text,
-                                         'domain', lower(coalesce(q.domain, s.domain)), 'source', s.name,
-                                         'answer', q.answer, 'metadata', q.metadata)::text
+                SELECT $1, row_number() OVER (ORDER BY k, id), id,
+                       convert_to('{"id":"' || id || '","text":' || to_json(text)::text || ',"domain":"' || dom
+                                  || '","source":' || src || coalesce(',"answer":' || to_json(answer)::text, '')
+                                  || ',"metadata":' || metadata::text || '}', 'UTF8')
                 FROM (""");
         List<Object> args = new ArrayList<>(List.of(datasetId, seed));
         for (int i = 0; i < components.size(); i++) {
+            Component c = components.get(i);
             int p = args.size();
             sql.append(i == 0 ? "\n" : "\nUNION ALL\n")
-                    .append("(SELECT id, hashtextextended(id::text, $2) AS k FROM question WHERE source_id = $")
-                    .append(p + 1).append(" AND id <= $").append(p + 2)
-                    .append(" ORDER BY k, id LIMIT $").append(p + 3).append(")");
-            args.add(components.get(i).sourceId());
+                    .append("(SELECT q.id, hashtextextended(q.id::text, $2) AS k, q.text, q.answer, lower(coalesce(q.domain, $")
+                    .append(p + 1).append(")) AS dom, to_json($").append(p + 2).append("::text)::text AS src, q.metadata")
+                    .append(" FROM question q WHERE q.source_id = $").append(p + 3).append(" AND q.id <= $").append(p + 4)
+                    .append(" ORDER BY k, q.id LIMIT $").append(p + 5).append(")");
+            args.add(c.sourceDomain());
+            args.add(c.sourceName());
+            args.add(c.sourceId());
             args.add(marks.get(i));
-            args.add(components.get(i).count());
+            args.add(c.count());
         }
-        sql.append("""
-
-                ) picked
-                JOIN question q ON q.id = picked.id
-                JOIN source s ON s.id = q.source_id""");
-        return conn.preparedQuery(sql.toString()).execute(Tuple.tuple(args));
+        sql.append("\n) picked");
+        return conn.query("SET LOCAL work_mem = '256MB'").execute()
+                .chain(() -> conn.preparedQuery(sql.toString()).execute(Tuple.tuple(args)));
     }
 
     /**
-     * One page of a dataset's items after {@code after}, at most {@code limit}: (position, NDJSON line) rows.
-     * Ask for one more than you serve to tell whether more remain.
+     * One page: (position, NDJSON line as UTF-8 bytes) of the items after position {@code after}, at most
+     * {@code limit}. Positions are dense, so the page is a bounded range of the primary key: the plan stays
+     * an index range scan whatever the statistics say.
      */
     public Uni<RowSet<Row>> page(long datasetId, long after, int limit) {
         return pool.preparedQuery("""
                         SELECT position, line FROM dataset_item
-                        WHERE dataset_id = $1 AND position > $2
-                        ORDER BY position
-                        LIMIT $3""")
+                        WHERE dataset_id = $1 AND position > $2 AND position <= $2 + $3
+                        ORDER BY position""")
                 .execute(Tuple.of(datasetId, after, limit));
     }
 }

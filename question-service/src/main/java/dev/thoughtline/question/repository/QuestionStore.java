@@ -33,7 +33,19 @@ public class QuestionStore {
     public record BatchResult(int imported, int duplicates) {
     }
 
+    /**
+     * The fast path: skips hashes already stored with an anti-join. Cheaper per row than ON CONFLICT's
+     * speculative insertion, but a question committed by a concurrent import between the check and the
+     * insert fails the whole statement with a unique violation; {@link #INSERT_ON_CONFLICT} then redoes it.
+     */
     private static final String INSERT = """
+            INSERT INTO question (source_id, import_id, hash, external_id, text, answer, domain, metadata)
+            SELECT $1, $2, u.h, u.e, u.t, u.a, u.d, u.m::jsonb
+            FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[]) AS u(h, e, t, a, d, m)
+            WHERE NOT EXISTS (SELECT 1 FROM question q WHERE q.hash = u.h)
+            RETURNING id, hash""";
+
+    private static final String INSERT_ON_CONFLICT = """
             INSERT INTO question (source_id, import_id, hash, external_id, text, answer, domain, metadata)
             SELECT $1, $2, u.h, u.e, u.t, u.a, u.d, u.m::jsonb
             FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[]) AS u(h, e, t, a, d, m)
@@ -47,7 +59,8 @@ public class QuestionStore {
             SELECT u.q, $1, $2, u.l, u.e FROM unnest($3::bigint[], $4::bigint[], $5::text[]) AS u(q, l, e)""";
 
     /**
-     * Stores a batch. Rows are inserted in hash order so that concurrent imports take index locks in the
+     * Stores a batch: on a pool, each statement commits on its own; on a connection in a transaction, with
+     * it. Rows are inserted in hash order so that concurrent imports take index locks in the
      * same order and cannot deadlock each other.
      */
     public Uni<BatchResult> insert(SqlClient client, long sourceId, long importId, List<Candidate> batch) {
@@ -77,7 +90,13 @@ public class QuestionStore {
             m[i] = c.metadataJson();
         }
         Tuple params = Tuple.tuple(List.of(sourceId, importId, h, e, t, a, d, m));
-        return client.preparedQuery(INSERT).execute(params).chain(rows -> {
+        // inside a transaction a failed statement would abort it: there, ON CONFLICT at once
+        Uni<io.vertx.mutiny.sqlclient.RowSet<Row>> inserted = client instanceof io.vertx.mutiny.sqlclient.Pool
+                ? client.preparedQuery(INSERT).execute(params).onFailure(QuestionStore::isUniqueViolation)
+                        .recoverWithUni(() -> client.preparedQuery(INSERT_ON_CONFLICT).execute(params))
+                : client.preparedQuery(INSERT_ON_CONFLICT).execute(params);
+        return inserted
+                .chain(rows -> {
             Map<UUID, Long> ids = new HashMap<>(n * 2);
             for (Row r : rows) {
                 ids.put(r.getUUID(1), r.getLong(0));
@@ -123,6 +142,10 @@ public class QuestionStore {
                         .map(ignored -> new BatchResult(imported, count));
             });
         });
+    }
+
+    private static boolean isUniqueViolation(Throwable e) {
+        return e instanceof io.vertx.pgclient.PgException pg && "23505".equals(pg.getSqlState());
     }
 
     /** One question with its source name, or an empty set. */

@@ -15,7 +15,6 @@ import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.buffer.Buffer;
 import io.vertx.mutiny.sqlclient.Row;
-import io.vertx.mutiny.sqlclient.RowSet;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.util.List;
@@ -35,6 +34,7 @@ public class DatasetService {
     private static final TypeReference<Map<String, Object>> OBJECT = new TypeReference<>() {
     };
 
+    private final Map<Long, DatasetInfo> complete = new java.util.concurrent.ConcurrentHashMap<>();
     private final DatasetRepository datasets;
     private final QuestionConfig config;
     private final ObjectMapper mapper;
@@ -72,8 +72,32 @@ public class DatasetService {
             throw ApiException.badRequest("limit must be between 1 and " + config.items().maxLimit());
         }
         int pageSize = n;
-        return get(id).chain(info -> datasets.page(id, cursor, pageSize + 1))
-                .map(rows -> render(rows, pageSize));
+        return describe(id).chain(info -> datasets.page(id, cursor, pageSize).map(rows -> {
+            Buffer body = Buffer.buffer(rows.size() * 512);
+            long last = cursor;
+            for (Row r : rows) {
+                last = r.getLong(0);
+                body.appendBuffer(r.getBuffer(1)).appendByte((byte) '\n');
+            }
+            // positions are dense, 1..itemCount: more remain while the last one served is below the count
+            return new ItemsPage(body, rows.size(), last < info.itemCount() ? Long.toString(last) : null);
+        }));
+    }
+
+    /** {@link #get}, with complete datasets remembered: they never change, and paging asks for every page. */
+    private Uni<DatasetInfo> describe(long id) {
+        DatasetInfo known = complete.get(id);
+        if (known != null) {
+            return Uni.createFrom().item(known);
+        }
+        return get(id).invoke(info -> {
+            if (info.status() == DatasetStatus.COMPLETE) {
+                if (complete.size() >= 1024) {
+                    complete.clear();
+                }
+                complete.put(id, info);
+            }
+        });
     }
 
     public DatasetInfo toInfo(QuestionDataset d) {
@@ -84,22 +108,6 @@ public class DatasetService {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("dataset " + d.id + " holds unreadable JSON", e);
         }
-    }
-
-    private static ItemsPage render(RowSet<Row> rows, int limit) {
-        Buffer out = Buffer.buffer(Math.max(1024, rows.size() * 512));
-        long last = -1;
-        int count = 0;
-        for (Row r : rows) {
-            if (count == limit) {
-                break;
-            }
-            last = r.getLong(0);
-            out.appendString(r.getString(1)).appendByte((byte) '\n');
-            count++;
-        }
-        String next = rows.size() > limit ? Long.toString(last) : null;
-        return new ItemsPage(out, count, next);
     }
 
     private static long parseCursor(String after) {

@@ -67,7 +67,7 @@ public class MixService {
             }
             return sources.listAll().chain(all -> resolve(req, all)
                     .chain(shares -> datasets.createMix(req.name().trim(), seed(req), shares.stream()
-                            .map(s -> new DatasetRepository.Component(s.source().id, s.source().name, s.count(),
+                            .map(s -> new DatasetRepository.Component(s.source().id, s.source().name, s.source().domain.name(), s.count(),
                                     s.requestedCount(), s.weight()))
                             .toList(), request)))
                     .chain(id -> datasets.findById(id))
