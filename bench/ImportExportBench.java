@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -17,7 +16,9 @@ import java.util.regex.Pattern;
  * Bench for question-service: streams N generated questions of about 300 characters into one source
  * through the NDJSON import, mixes all of them into one dataset, then reads the dataset back through the
  * contract (pages of 10,000) and reports questions/s and MB/s. Plain JDK; run with
- * {@code java bench/ImportExportBench.java [baseUrl] [count] [runs]} against a running service.
+ * {@code java bench/ImportExportBench.java [baseUrl] [count] [runs]} against a running service. The upload
+ * is a file written beforehand (sent by the JDK HttpClient); the export is read by a minimal HTTP/1.1
+ * client that only counts bytes and lines.
  */
 public class ImportExportBench {
 
@@ -39,16 +40,28 @@ public class ImportExportBench {
         for (int run = 1; run <= runs; run++) {
             String name = "bench-" + ProcessHandle.current().pid() + "-" + run;
             long source = createSource(http, base, name);
+            // generated to a file first: the JDK client streams a file cheaply, while generating during the
+            // upload would spend the cores the service and PostgreSQL need
+            Path file = Files.createTempFile("thoughtline-bench", ".jsonl");
+            try (InputStream in = new Generated(count, seedOf(name))) {
+                Files.copy(in, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+            long uploadBytes = Files.size(file);
             long t0 = System.nanoTime();
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/sources/" + source + "/imports"))
-                    .header("Content-Type", "application/x-ndjson")
-                    .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new Generated(count, seedOf(name))))
-                    .timeout(Duration.ofMinutes(30)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r;
+            try {
+                r = http.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/sources/" + source + "/imports"))
+                        .header("Content-Type", "application/x-ndjson")
+                        .POST(HttpRequest.BodyPublishers.ofFile(file))
+                        .timeout(Duration.ofMinutes(30)).build(), HttpResponse.BodyHandlers.ofString());
+            } finally {
+                Files.deleteIfExists(file);
+            }
             double importS = (System.nanoTime() - t0) / 1e9;
             check(r, 200);
             long imported = field(r.body(), "imported");
-            System.out.printf("run %d import: %,d imported in %.2f s = %,.0f questions/s (%s)%n", run, imported, importS,
-                    imported / importS, r.body().replaceAll("\"errors\".*", "").trim());
+            System.out.printf("run %d import: %,d imported (%.1f MB) in %.2f s = %,.0f questions/s (%s)%n", run, imported,
+                    uploadBytes / 1e6, importS, imported / importS, r.body().replaceAll("\"errors\".*", "").trim());
 
             long t1 = System.nanoTime();
             HttpResponse<String> mix = http.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/mixes"))
@@ -61,26 +74,15 @@ public class ImportExportBench {
             System.out.printf("run %d mix of %,d: %.2f s%n", run, imported, (System.nanoTime() - t1) / 1e9);
 
             long t2 = System.nanoTime();
-            long bytes = 0;
-            long items = 0;
-            URI next = URI.create(ref + "/items?limit=10000");
-            while (next != null) {
-                HttpResponse<byte[]> page = http.send(HttpRequest.newBuilder(next).timeout(Duration.ofMinutes(5)).build(),
-                        HttpResponse.BodyHandlers.ofByteArray());
-                check(page, 200);
-                byte[] body = page.body();
-                bytes += body.length;
-                for (byte b : body) {
-                    if (b == '\n') {
-                        items++;
-                    }
+            long[] counted = new long[2];
+            try (RawHttp raw = new RawHttp(URI.create(ref))) {
+                URI next = URI.create(ref + "/items?limit=10000");
+                while (next != null) {
+                    next = raw.get(next, counted);
                 }
-                Optional<String> link = page.headers().firstValue("Link");
-                next = link.map(l -> {
-                    Matcher m = Pattern.compile("<([^>]+)>;\\s*rel=\"next\"").matcher(l);
-                    return m.find() ? URI.create(m.group(1)) : null;
-                }).orElse(null);
             }
+            long bytes = counted[0];
+            long items = counted[1];
             double exportS = (System.nanoTime() - t2) / 1e9;
             System.out.printf("run %d export: %,d items, %.1f MB in %.2f s = %.1f MB/s (%,.0f items/s)%n", run, items,
                     bytes / 1e6, exportS, bytes / 1e6 / exportS, items / exportS);
@@ -137,6 +139,102 @@ public class ImportExportBench {
             sb.append("?\",\"answer\":\"").append(i % 997).append("\"}\n");
             i++;
             return sb.toString();
+        }
+    }
+
+    /**
+     * A minimal keep-alive HTTP/1.1 client for the export: GET, read the headers, count the body's bytes
+     * and lines as they arrive, return the Link rel="next" target. The JDK HttpClient's per-response
+     * overhead, not the service, limited the figure with it.
+     */
+    static final class RawHttp implements AutoCloseable {
+        private final java.net.Socket socket;
+        private final java.io.OutputStream out;
+        private final InputStream in;
+        private final byte[] buf = new byte[1 << 20];
+        private int pos;
+        private int lim;
+
+        RawHttp(URI base) throws IOException {
+            socket = new java.net.Socket(base.getHost(), base.getPort());
+            socket.setReceiveBufferSize(4 << 20);
+            out = socket.getOutputStream();
+            in = socket.getInputStream();
+        }
+
+        URI get(URI uri, long[] counted) throws IOException {
+            String path = uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
+            out.write(("GET " + path + " HTTP/1.1\r\nHost: " + uri.getHost() + ":" + uri.getPort() + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            String status = line();
+            if (!status.startsWith("HTTP/1.1 200")) {
+                throw new IllegalStateException(uri + " answered " + status);
+            }
+            long length = -1;
+            URI next = null;
+            for (String h = line(); !h.isEmpty(); h = line()) {
+                int colon = h.indexOf(':');
+                String name = h.substring(0, colon).trim().toLowerCase();
+                String value = h.substring(colon + 1).trim();
+                if (name.equals("content-length")) {
+                    length = Long.parseLong(value);
+                } else if (name.equals("link")) {
+                    Matcher m = Pattern.compile("<([^>]+)>;\\s*rel=\"next\"").matcher(value);
+                    next = m.find() ? uri.resolve(m.group(1)) : null;
+                } else if (name.equals("transfer-encoding")) {
+                    throw new IllegalStateException("chunked responses are not handled here");
+                }
+            }
+            if (length < 0) {
+                throw new IllegalStateException("no Content-Length from " + uri);
+            }
+            long left = length;
+            while (left > 0) {
+                if (pos == lim && !fill()) {
+                    throw new IOException("connection closed");
+                }
+                int n = (int) Math.min(left, lim - pos);
+                for (int i = pos; i < pos + n; i++) {
+                    if (buf[i] == '\n') {
+                        counted[1]++;
+                    }
+                }
+                pos += n;
+                left -= n;
+            }
+            counted[0] += length;
+            return next;
+        }
+
+        private String line() throws IOException {
+            StringBuilder sb = new StringBuilder();
+            while (true) {
+                if (pos == lim && !fill()) {
+                    throw new IOException("connection closed");
+                }
+                byte b = buf[pos++];
+                if (b == '\n') {
+                    int len = sb.length();
+                    return len > 0 && sb.charAt(len - 1) == '\r' ? sb.substring(0, len - 1) : sb.toString();
+                }
+                sb.append((char) b);
+            }
+        }
+
+        private boolean fill() throws IOException {
+            int n = in.read(buf, 0, buf.length);
+            if (n <= 0) {
+                return false;
+            }
+            pos = 0;
+            lim = n;
+            return true;
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
         }
     }
 

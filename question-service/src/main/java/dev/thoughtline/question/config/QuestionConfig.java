@@ -71,5 +71,9 @@ public interface QuestionConfig {
 
         @WithDefault("10000")
         int maxLimit();
+
+        /** Pages read ahead for clients paging through a complete dataset (0: none); each holds up to a page of bytes. */
+        @WithDefault("8")
+        int readAhead();
     }
 }

@@ -34,7 +34,12 @@ public class DatasetService {
     private static final TypeReference<Map<String, Object>> OBJECT = new TypeReference<>() {
     };
 
+    /** A page of a dataset: where it starts and how long it is. */
+    private record PageKey(long dataset, long after, int limit) {
+    }
+
     private final Map<Long, DatasetInfo> complete = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<PageKey, Uni<ItemsPage>> readAhead;
     private final DatasetRepository datasets;
     private final QuestionConfig config;
     private final ObjectMapper mapper;
@@ -43,6 +48,13 @@ public class DatasetService {
         this.datasets = datasets;
         this.config = config;
         this.mapper = mapper;
+        int max = config.items().readAhead();
+        this.readAhead = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(16, 0.75f, false) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<PageKey, Uni<ItemsPage>> eldest) {
+                return size() > max;
+            }
+        });
     }
 
     @WithSession
@@ -72,7 +84,16 @@ public class DatasetService {
             throw ApiException.badRequest("limit must be between 1 and " + config.items().maxLimit());
         }
         int pageSize = n;
-        return describe(id).chain(info -> datasets.page(id, cursor, pageSize).map(rows -> {
+        return describe(id).chain(info -> {
+            Uni<ItemsPage> ahead = readAhead.remove(new PageKey(id, cursor, pageSize));
+            return (ahead != null ? ahead : fetch(info, cursor, pageSize))
+                    .invoke(page -> readAhead(info, page, pageSize));
+        });
+    }
+
+    private Uni<ItemsPage> fetch(DatasetInfo info, long cursor, int limit) {
+        long id = Long.parseLong(info.id());
+        return datasets.page(id, cursor, limit).map(rows -> {
             Buffer body = Buffer.buffer(rows.size() * 512);
             long last = cursor;
             for (Row r : rows) {
@@ -81,7 +102,23 @@ public class DatasetService {
             }
             // positions are dense, 1..itemCount: more remain while the last one served is below the count
             return new ItemsPage(body, rows.size(), last < info.itemCount() ? Long.toString(last) : null);
-        }));
+        });
+    }
+
+    /**
+     * Starts reading the page after {@code served} while the client receives it: a reader of the contract
+     * asks for the pages in order, so the database works while the network does. Only complete datasets
+     * qualify (they cannot change); at most {@code thoughtline.items.read-ahead} pages are held, the
+     * oldest dropped first.
+     */
+    private void readAhead(DatasetInfo info, ItemsPage served, int limit) {
+        if (served.next() == null || info.status() != DatasetStatus.COMPLETE || config.items().readAhead() < 1) {
+            return;
+        }
+        PageKey key = new PageKey(Long.parseLong(info.id()), Long.parseLong(served.next()), limit);
+        Uni<ItemsPage> next = fetch(info, key.after(), limit).memoize().indefinitely();
+        next.subscribe().with(ignored -> { }, failure -> readAhead.remove(key));
+        readAhead.put(key, next);
     }
 
     /** {@link #get}, with complete datasets remembered: they never change, and paging asks for every page. */
