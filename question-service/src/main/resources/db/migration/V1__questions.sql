@@ -55,6 +55,9 @@ CREATE TABLE import_run (
     rejected    bigint      NOT NULL DEFAULT 0,
     errors      text        NOT NULL DEFAULT '[]',
     failure     text,
+    -- the worker allowed to write this run's progress; a resume hands the run to a new one, and a write
+    -- by any other worker is refused, so an import can never be driven twice at once
+    worker      uuid,
     created_at  timestamptz NOT NULL DEFAULT now(),
     updated_at  timestamptz NOT NULL DEFAULT now()
 );

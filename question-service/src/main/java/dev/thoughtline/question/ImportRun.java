@@ -47,6 +47,9 @@ public class ImportRun extends PanacheEntityBase {
 
     public String failure;
 
+    /** The worker allowed to write this run's progress (see the schema); never shown. */
+    public java.util.UUID worker;
+
     @Column(name = "created_at")
     public Instant createdAt;
 

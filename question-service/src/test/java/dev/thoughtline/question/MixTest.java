@@ -121,11 +121,15 @@ class MixTest {
                 {"{\"components\":[{\"source\":\"" + s[0] + "\",\"count\":1}]}", "400", "name is required"},
                 {"{\"name\":\"" + tag + "\",\"components\":[{\"source\":\"" + s[0] + "\",\"count\":1,\"weight\":1}]}", "400", "either count or weight"},
                 {"{\"name\":\"" + tag + "\",\"components\":[{\"source\":\"" + s[0] + "\",\"weight\":1}]}", "400", "size is required"},
-                {"{\"name\":\"" + tag + "\",\"components\":[{\"source\":\"" + s[0] + "\",\"count\":0}]}", "400", "count must be 1 or more"},
+                {"{\"name\":\"" + tag + "\",\"components\":[{\"source\":\"" + s[0] + "\",\"count\":0}]}", "400", ".count must be between 1 and"},
                 {"{\"name\":\"" + tag + "\",\"components\":[{\"source\":\"" + s[0] + "\",\"count\":1},{\"source\":\"" + s[0] + "\",\"count\":1}]}", "400", "listed twice"},
                 {"{\"name\":\"" + tag + "\",\"components\":[{\"source\":\"no-such-source\",\"count\":1}]}", "422", "'no-such-source' does not exist"},
                 {"{\"name\":\"" + tag + "\",\"topN\":0,\"size\":3}", "400", "topN must be 1 or more"},
                 {"{\"name\":\"" + tag + "\",\"components\":[{\"source\":\"" + s[0] + "\",\"count\":\"many\"}]}", "400", null},
+                {"{\"name\":\"" + tag + "\",\"size\":9223372036854775807,\"components\":[{\"source\":\"" + s[0] + "\",\"weight\":1},{\"source\":\"" + s[1] + "\",\"weight\":1}]}", "400", "size must be between"},
+                {"{\"name\":\"" + tag + "\",\"components\":[{\"source\":\"99999999999999999999\",\"count\":1}]}", "422", "does not exist"},
+                {"{\"name\":\"" + "n".repeat(3000) + "\",\"components\":[{\"source\":\"" + s[0] + "\",\"count\":1}]}", "400", "at most 200"},
+                {"{\"name\":\"a\\u0000b\",\"components\":[{\"source\":\"" + s[0] + "\",\"count\":1}]}", "400", "NUL"},
         };
         for (String[] c : cases) {
             var r = given().contentType(ContentType.JSON).body(c[0]).post("/api/v1/mixes").then()
@@ -183,6 +187,7 @@ class MixTest {
         assertThat(item.getMap("metadata")).containsKey("externalId");
         given().get(ref + "/items?limit=25").then().statusCode(200).header("Link", nullValue());
         given().get(ref + "/items?after=25").then().statusCode(200).header("Link", nullValue()).body(equalTo(""));
+        given().get(ref + "/items?after=9223372036854775807&limit=10000").then().statusCode(200).body(equalTo(""));
         for (String bad : new String[] {"limit=0", "limit=10001", "limit=ten", "after=abc", "after=-1"}) {
             given().get(ref + "/items?" + bad).then().statusCode(400).contentType("application/problem+json");
         }

@@ -53,6 +53,10 @@ class SourceResourceTest {
                 .then().statusCode(400).contentType("application/problem+json");
         given().contentType(ContentType.JSON).body("").post("/api/v1/sources")
                 .then().statusCode(400).contentType("application/problem+json");
+        given().contentType(ContentType.JSON).body("{\"name\":\"a\\u0000b\",\"domain\":\"math\",\"origin\":\"human\"}")
+                .post("/api/v1/sources").then().statusCode(400).body("detail", containsString("NUL"));
+        given().contentType(ContentType.JSON).body("{\"name\":\" 1234 \",\"domain\":\"math\",\"origin\":\"human\"}")
+                .post("/api/v1/sources").then().statusCode(400).body("detail", containsString("digits"));
         given().contentType(ContentType.JSON).body("{\"name\":\"1234\",\"domain\":\"math\",\"origin\":\"human\"}")
                 .post("/api/v1/sources").then().statusCode(400).body("detail", containsString("digits"));
     }

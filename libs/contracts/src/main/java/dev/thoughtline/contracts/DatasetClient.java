@@ -149,7 +149,8 @@ public final class DatasetClient {
         } catch (Ndjson.NdjsonException e) {
             throw new DatasetClientException(uri, r.statusCode(), "malformed page " + uri + ": " + e.getMessage(), e);
         }
-        URI next = LinkHeader.findNext(r.headers().firstValue("Link").orElse(null), uri);
+        List<String> links = r.headers().allValues("Link");
+        URI next = LinkHeader.findNext(links.isEmpty() ? null : String.join(", ", links), uri);
         return new Page(uri, items, next);
     }
 

@@ -26,6 +26,9 @@ public record DatasetRef(String url) {
                 || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))) {
             throw new IllegalArgumentException("a DatasetRef is an absolute http(s) URL, got: " + url);
         }
+        if (uri.getRawQuery() != null || uri.getRawFragment() != null || uri.getRawUserInfo() != null) {
+            throw new IllegalArgumentException("a DatasetRef names a resource: no query, fragment or user info, got: " + url);
+        }
         while (url.endsWith("/")) {
             url = url.substring(0, url.length() - 1);
         }

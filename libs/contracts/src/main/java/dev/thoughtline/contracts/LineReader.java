@@ -71,12 +71,13 @@ public final class LineReader {
             int end = nl >= 0 ? nl : limit;
             int chunk = end - start;
             if (!tooLong) {
-                if (len + chunk > maxLineBytes + 1) {
+                if ((long) len + chunk > (long) maxLineBytes + 1) {
                     // +1 leaves room for the '\r' of a CRLF line that is exactly at the limit
                     tooLong = true;
                 } else {
                     if (len + chunk > line.length) {
-                        line = Arrays.copyOf(line, Math.min(Math.max(line.length * 2, len + chunk), maxLineBytes + 1));
+                        long grown = Math.min(Math.max(line.length * 2L, (long) len + chunk), (long) maxLineBytes + 1);
+                        line = Arrays.copyOf(line, (int) Math.min(grown, Integer.MAX_VALUE - 8));
                     }
                     System.arraycopy(buf, start, line, len, chunk);
                     len += chunk;

@@ -24,5 +24,8 @@ class DatasetRefTest {
         assertThatThrownBy(() -> DatasetRef.of("datasets/17")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> DatasetRef.of("ftp://h/x")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> DatasetRef.of("http://bad host/x")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> DatasetRef.of("http://h/api/v1/datasets/1?x=1")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> DatasetRef.of("http://h/latest/meta-data#")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> DatasetRef.of("http://user:pw@h/api/v1/datasets/1")).isInstanceOf(IllegalArgumentException.class);
     }
 }

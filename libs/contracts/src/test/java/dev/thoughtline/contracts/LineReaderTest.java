@@ -40,6 +40,11 @@ class LineReaderTest {
     }
 
     @Test
+    void theLargestLimitDoesNotOverflow() throws IOException {
+        assertThat(read("a\nbc\n", Integer.MAX_VALUE)).containsExactly("1:a", "2:bc");
+    }
+
+    @Test
     void emptyInputHasNoLines() throws IOException {
         assertThat(read("", 10)).isEmpty();
     }

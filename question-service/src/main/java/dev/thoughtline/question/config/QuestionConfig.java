@@ -29,6 +29,10 @@ public interface QuestionConfig {
         @WithDefault("4000")
         int batchSize();
 
+        /** A batch also ends when its lines add up to this many bytes, so long lines cannot fill the heap. */
+        @WithDefault("8388608")
+        int batchBytes();
+
         /**
          * Batches of one upload written at once, on as many connections, while the next is parsed;
          * batches are inserted in hash order, so they cannot deadlock each other.
@@ -60,8 +64,11 @@ public interface QuestionConfig {
         @WithDefault("500ms")
         Duration datasetBackoff();
 
-        /** A running paged import not heard from for this long may be resumed by anyone. */
-        @WithDefault("2m")
+        /**
+         * A running paged import not heard from for this long may be resumed by anyone (its old worker,
+         * if alive, is then refused its next write). Longer than one page's worst case with retries.
+         */
+        @WithDefault("10m")
         Duration staleAfter();
     }
 

@@ -66,7 +66,13 @@ public class DatasetRepository implements PanacheRepositoryBase<QuestionDataset,
                                     VALUES ($1, 'question', 'complete', $2, $3, $4) RETURNING id""")
                             .execute(Tuple.of(name, total, parents.toString(), recipe.toString()))
                             .map(rows -> rows.iterator().next().getLong(0))
-                            .call(id -> insertItems(conn, id, seed, components, marks));
+                            .call(id -> insertItems(conn, id, seed, components, marks).invoke(rows -> {
+                                if (rows.rowCount() != total) {
+                                    // positions must be dense 1..item_count: paging relies on it
+                                    throw new IllegalStateException("mix " + name + " picked " + rows.rowCount()
+                                            + " questions, expected " + total);
+                                }
+                            }));
                 })));
     }
 

@@ -11,6 +11,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.UUID;
 
 /**
  * Import runs: read through Panache; written with SQL so that a page's questions and the run's progress
@@ -30,40 +31,59 @@ public class ImportRunRepository implements PanacheRepositoryBase<ImportRun, Lon
         this.pool = pool;
     }
 
-    public Uni<Long> create(long sourceId, ImportRun.Kind kind, String paramsJson, String cursor) {
-        return pool.preparedQuery("""
-                        INSERT INTO import_run (source_id, kind, status, params, cursor)
-                        VALUES ($1, $2, 'RUNNING', $3, $4) RETURNING id""")
-                .execute(Tuple.of(sourceId, kind.name(), paramsJson, cursor))
-                .map(rows -> rows.iterator().next().getLong(0));
+    /** A run and the worker that may write it. */
+    public record Claim(long id, UUID worker) {
     }
 
-    public Uni<Void> save(SqlClient client, long id, Progress p) {
+    /** The run was handed to another worker (a resume); this one must stop without writing. */
+    public static final class Superseded extends RuntimeException {
+        public Superseded(long id) {
+            super("import " + id + " was handed to another worker", null, false, false);
+        }
+    }
+
+    public Uni<Claim> create(long sourceId, ImportRun.Kind kind, String paramsJson, String cursor) {
+        UUID worker = UUID.randomUUID();
+        return pool.preparedQuery("""
+                        INSERT INTO import_run (source_id, kind, status, params, cursor, worker)
+                        VALUES ($1, $2, 'RUNNING', $3, $4, $5) RETURNING id""")
+                .execute(Tuple.of(sourceId, kind.name(), paramsJson, cursor, worker))
+                .map(rows -> new Claim(rows.iterator().next().getLong(0), worker));
+    }
+
+    /** Writes a run's progress if {@code claim} still holds it; fails with {@link Superseded} otherwise. */
+    public Uni<Void> save(SqlClient client, Claim claim, Progress p) {
         return client.preparedQuery("""
                         UPDATE import_run SET received = $2, imported = $3, duplicates = $4, rejected = $5,
                           errors = $6, cursor = $7, status = $8, failure = $9, updated_at = now()
-                        WHERE id = $1""")
-                .execute(Tuple.tuple(Arrays.asList(id, p.received(), p.imported(), p.duplicates(), p.rejected(),
-                        p.errorsJson(), p.cursor(), p.status().name(), p.failure())))
+                        WHERE id = $1 AND worker = $10""")
+                .execute(Tuple.tuple(Arrays.asList(claim.id(), p.received(), p.imported(), p.duplicates(), p.rejected(),
+                        p.errorsJson(), p.cursor(), p.status().name(), p.failure(), claim.worker())))
+                .invoke(rows -> {
+                    if (rows.rowCount() == 0) {
+                        throw new Superseded(claim.id());
+                    }
+                })
                 .replaceWithVoid();
     }
 
-    public Uni<Void> save(long id, Progress p) {
-        return save(pool, id, p);
+    public Uni<Void> save(Claim claim, Progress p) {
+        return save(pool, claim, p);
     }
 
     /**
-     * Marks a failed paged import, or one whose worker went silent for {@code staleAfter}, as running again.
-     * Returns false when the run is complete, still running, or not a paged import.
+     * Hands a failed paged import, or one whose worker went silent for {@code staleAfter}, to a new worker.
+     * Returns null when the run is complete, still running, or not a paged import.
      */
-    public Uni<Boolean> claimForResume(long id, Duration staleAfter) {
+    public Uni<Claim> claimForResume(long id, Duration staleAfter) {
+        UUID worker = UUID.randomUUID();
         return pool.preparedQuery("""
-                        UPDATE import_run SET status = 'RUNNING', failure = NULL, updated_at = now()
+                        UPDATE import_run SET status = 'RUNNING', failure = NULL, worker = $3, updated_at = now()
                         WHERE id = $1 AND kind <> 'NDJSON'
                           AND (status = 'FAILED' OR (status = 'RUNNING' AND updated_at < now() - make_interval(secs => $2)))
                         RETURNING id""")
-                .execute(Tuple.of(id, (double) staleAfter.toMillis() / 1000.0))
-                .map(rows -> rows.size() == 1);
+                .execute(Tuple.of(id, (double) staleAfter.toMillis() / 1000.0, worker))
+                .map(rows -> rows.size() == 1 ? new Claim(id, worker) : null);
     }
 
     public Uni<List<ImportRun>> listBySource(long sourceId) {

@@ -10,10 +10,10 @@ public record SourceRequest(String name, Domain domain, Origin origin, String li
         if (name == null || name.isBlank()) {
             throw ApiException.badRequest("name is required");
         }
-        if (name.length() > 200) {
+        if (name.trim().length() > 200) {
             throw ApiException.badRequest("name is longer than 200 characters");
         }
-        if (name.chars().allMatch(Character::isDigit)) {
+        if (name.trim().chars().allMatch(Character::isDigit)) {
             throw ApiException.badRequest("name cannot be all digits: mixes accept a source's id or its name");
         }
         if (domain == null) {
@@ -21,6 +21,11 @@ public record SourceRequest(String name, Domain domain, Origin origin, String li
         }
         if (origin == null) {
             throw ApiException.badRequest("origin is required: synthetic, semi-synthetic or human");
+        }
+        for (String field : new String[] {name, license, description}) {
+            if (field != null && field.indexOf('\0') >= 0) {
+                throw ApiException.badRequest("name, license and description cannot contain NUL characters");
+            }
         }
         if (quality != null && (quality.isNaN() || quality.isInfinite())) {
             throw ApiException.badRequest("quality must be a finite number");

@@ -85,6 +85,9 @@ public class DatasetService {
         }
         int pageSize = n;
         return describe(id).chain(info -> {
+            if (cursor >= info.itemCount()) {
+                return Uni.createFrom().item(new ItemsPage(Buffer.buffer(), 0, null));
+            }
             Uni<ItemsPage> ahead = readAhead.remove(new PageKey(id, cursor, pageSize));
             return (ahead != null ? ahead : fetch(info, cursor, pageSize))
                     .invoke(page -> readAhead(info, page, pageSize));
@@ -101,7 +104,8 @@ public class DatasetService {
                 body.appendBuffer(r.getBuffer(1)).appendByte((byte) '\n');
             }
             // positions are dense, 1..itemCount: more remain while the last one served is below the count
-            return new ItemsPage(body, rows.size(), last < info.itemCount() ? Long.toString(last) : null);
+            boolean more = rows.size() > 0 && last < info.itemCount();
+            return new ItemsPage(body, rows.size(), more ? Long.toString(last) : null);
         });
     }
 
@@ -117,8 +121,8 @@ public class DatasetService {
         }
         PageKey key = new PageKey(Long.parseLong(info.id()), Long.parseLong(served.next()), limit);
         Uni<ItemsPage> next = fetch(info, key.after(), limit).memoize().indefinitely();
-        next.subscribe().with(ignored -> { }, failure -> readAhead.remove(key));
         readAhead.put(key, next);
+        next.subscribe().with(ignored -> { }, failure -> readAhead.remove(key, next));
     }
 
     /** {@link #get}, with complete datasets remembered: they never change, and paging asks for every page. */

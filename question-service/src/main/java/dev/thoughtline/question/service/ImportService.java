@@ -103,8 +103,9 @@ public class ImportService {
         }
         ImportTally tally = new ImportTally(config.imports().maxErrorsReported());
         LineReader lines = new LineReader(body, config.imports().maxLineBytes());
-        Long runId = null;
+        ImportRunRepository.Claim run = null;
         List<Candidate> batch = new ArrayList<>(config.imports().batchSize());
+        long batchBytes = 0;
         ArrayDeque<CompletableFuture<QuestionStore.BatchResult>> inFlight = new ArrayDeque<>();
         try {
             LineReader.Line line;
@@ -113,29 +114,32 @@ public class ImportService {
                     continue;
                 }
                 tally.received++;
-                if (runId == null) {
-                    runId = await(() -> runs.create(sourceId, ImportRun.Kind.NDJSON, json(Map.of("fields", mapping.spec())), null));
+                if (run == null) {
+                    run = await(() -> runs.create(sourceId, ImportRun.Kind.NDJSON, json(Map.of("fields", mapping.spec())), null));
                 }
                 Candidate c = parseLine(line, mapping, tally);
                 if (c == null) {
                     continue;
                 }
                 batch.add(c);
-                if (batch.size() >= config.imports().batchSize()) {
+                batchBytes += line.length();
+                // a batch ends at a count or at a byte budget, so long lines cannot pile up in memory
+                if (batch.size() >= config.imports().batchSize() || batchBytes >= config.imports().batchBytes()) {
                     while (inFlight.size() >= config.imports().parallelBatches()) {
                         join(inFlight.poll(), tally);
                     }
-                    inFlight.add(store.insert(pool, sourceId, runId, batch).subscribeAsCompletionStage());
+                    inFlight.add(store.insert(pool, sourceId, run.id(), batch).subscribeAsCompletionStage());
                     batch = new ArrayList<>(config.imports().batchSize());
+                    batchBytes = 0;
                 }
             }
             if (!batch.isEmpty()) {
-                inFlight.add(store.insert(pool, sourceId, runId, batch).subscribeAsCompletionStage());
+                inFlight.add(store.insert(pool, sourceId, run.id(), batch).subscribeAsCompletionStage());
             }
             joinAll(inFlight, tally);
         } catch (IOException | UncheckedIOException e) {
             joinAll(inFlight, tally);
-            finish(runId, tally, ImportRun.Status.FAILED, "the upload broke off: " + e.getMessage());
+            finish(run, tally, null, ImportRun.Status.FAILED, "the upload broke off: " + e.getMessage());
             throw ApiException.badRequest("the upload broke off after " + lines.bytesRead() + " bytes: " + e.getMessage());
         } catch (RuntimeException e) {
             try {
@@ -143,15 +147,15 @@ public class ImportService {
             } catch (RuntimeException again) {
                 e.addSuppressed(again);
             }
-            finishQuietly(runId, tally, e);
+            finishQuietly(run, tally, e);
             throw e;
         }
-        if (runId == null) {
+        if (run == null) {
             throw ApiException.badRequest("the body is empty: send one JSON object per line");
         }
-        finish(runId, tally, ImportRun.Status.COMPLETE, null);
-        count(source.name, tally);
-        return new ImportReport(runId, sourceId, tally.received, tally.imported, tally.duplicates, tally.rejected,
+        finish(run, tally, null, ImportRun.Status.COMPLETE, null);
+        count(source.name, tally, new ImportTally(0));
+        return new ImportReport(run.id(), sourceId, tally.received, tally.imported, tally.duplicates, tally.rejected,
                 List.copyOf(tally.errors), tally.truncated);
     }
 
@@ -210,12 +214,12 @@ public class ImportService {
     /** Starts a failed (or abandoned) paged import again from its last committed page. */
     public Uni<ImportRun> resume(long runId) {
         return findRun(runId).chain(run -> runs.claimForResume(runId, config.imports().staleAfter()).chain(claimed -> {
-            if (!claimed) {
+            if (claimed == null) {
                 throw ApiException.conflict("import " + runId + " is " + run.status.toLowerCase()
                         + (ImportRun.Kind.NDJSON.name().equals(run.kind) ? "; an upload cannot be resumed, send the rest again"
                         : "; only a failed import, or one silent for " + config.imports().staleAfter() + ", can be resumed"));
             }
-            launch(runId);
+            launch(claimed);
             return findRun(runId);
         }));
     }
@@ -230,11 +234,11 @@ public class ImportService {
                 .onItem().ifNull().failWith(() -> ApiException.notFound("source " + sourceId))
                 .chain(source -> runs.create(sourceId, kind, params, cursor))
                 .invoke(this::launch)
-                .chain(this::findRun);
+                .chain(claim -> findRun(claim.id()));
     }
 
-    private void launch(long runId) {
-        background.execute(() -> runPaged(runId));
+    private void launch(ImportRunRepository.Claim claim) {
+        background.execute(() -> runPaged(claim));
     }
 
     @PreDestroy
@@ -242,33 +246,53 @@ public class ImportService {
         background.shutdownNow();
     }
 
-    /** Drives one paged import to its end or its failure; on a worker thread. */
-    void runPaged(long runId) {
+    /**
+     * Drives one paged import to its end or its failure; on a worker thread. Does nothing if the run was
+     * handed to another worker meanwhile (a resume while this one waited in the queue).
+     */
+    void runPaged(ImportRunRepository.Claim claim) {
+        long runId = claim.id();
         ImportRun run = await(() -> findRun(runId));
+        if (!claim.worker().equals(run.worker)) {
+            return;
+        }
+        ImportTally before = ImportTally.resume(run, config.imports().maxErrorsReported(), mapper);
         ImportTally tally = ImportTally.resume(run, config.imports().maxErrorsReported(), mapper);
-        String cursor = run.cursor;
         try {
             if (ImportRun.Kind.HUGGINGFACE.name().equals(run.kind)) {
                 HuggingFaceImportRequest req = mapper.readValue(run.params, HuggingFaceImportRequest.class);
-                runHuggingFace(run, req, tally);
+                runHuggingFace(claim, run, req, tally);
             } else {
                 DatasetImportRequest req = mapper.readValue(run.params, DatasetImportRequest.class);
-                runDataset(run, req, tally);
+                runDataset(claim, run, req, tally);
             }
-            Source source = await(() -> Panache.withSession(() -> Source.<Source>findById(run.sourceId)));
-            count(source.name, tally);
+        } catch (ImportRunRepository.Superseded e) {
+            Log.infof("import %d goes on in another worker", runId);
+            return;
         } catch (Exception e) {
             Log.warnf("import %d stopped: %s", runId, e.toString());
-            ImportRun latest = await(() -> findRun(runId));
-            ImportTally now = ImportTally.resume(latest, config.imports().maxErrorsReported(), mapper);
-            finish(runId, now, latest.cursor, ImportRun.Status.FAILED, reason(e));
+            try {
+                ImportRun latest = await(() -> findRun(runId));
+                ImportTally committed = ImportTally.resume(latest, config.imports().maxErrorsReported(), mapper);
+                finish(claim, committed, latest.cursor, ImportRun.Status.FAILED, reason(e));
+            } catch (RuntimeException again) {
+                Log.warnf("import %d: cannot record the failure: %s", runId, again.toString());
+            }
+            return;
+        }
+        try {
+            Source source = await(() -> Panache.withSession(() -> Source.<Source>findById(run.sourceId)));
+            count(source.name, tally, before);
+        } catch (RuntimeException e) {
+            // the import is complete; only its metrics are lost
+            Log.warnf("import %d: metrics not counted: %s", runId, e.toString());
         }
     }
 
-    private void runHuggingFace(ImportRun run, HuggingFaceImportRequest req, ImportTally tally) {
+    private void runHuggingFace(ImportRunRepository.Claim claim, ImportRun run, HuggingFaceImportRequest req, ImportTally tally) {
         FieldMapping mapping = mapping(req.fields());
         long start = req.offset() == null ? 0 : req.offset();
-        long end = req.limit() == null ? Long.MAX_VALUE : start + req.limit();
+        long end = req.limit() == null || req.limit() > Long.MAX_VALUE - start ? Long.MAX_VALUE : start + req.limit();
         long offset = Long.parseLong(run.cursor);
         int pageSize = config.imports().huggingFacePageSize();
         while (offset < end) {
@@ -289,18 +313,18 @@ public class ImportService {
             if (page.numRowsTotal() != null && offset >= page.numRowsTotal()) {
                 end = offset;
             }
-            commitPage(run, batch, tally, Long.toString(offset), offset >= end);
+            commitPage(claim, run, batch, tally, Long.toString(offset), offset >= end);
         }
         if (offset < end) {
-            commitPage(run, List.of(), tally, Long.toString(offset), true);
+            commitPage(claim, run, List.of(), tally, Long.toString(offset), true);
         }
     }
 
-    private void runDataset(ImportRun run, DatasetImportRequest req, ImportTally tally) {
+    private void runDataset(ImportRunRepository.Claim claim, ImportRun run, DatasetImportRequest req, ImportTally tally) {
         FieldMapping mapping = mapping(req.fields());
         URI next = run.cursor == null ? null : URI.create(run.cursor);
         if (next == null) {
-            commitPage(run, List.of(), tally, null, true);
+            commitPage(claim, run, List.of(), tally, null, true);
             return;
         }
         long line = tally.received;
@@ -314,19 +338,20 @@ public class ImportService {
                     batch.add(c);
                 }
             }
-            commitPage(run, batch, tally, page.next() == null ? null : page.next().toString(), page.next() == null);
+            commitPage(claim, run, batch, tally, page.next() == null ? null : page.next().toString(), page.next() == null);
         }
     }
 
     /** Stores a page and records the run's progress in one transaction. */
-    private void commitPage(ImportRun run, List<Candidate> batch, ImportTally tally, String cursor, boolean last) {
+    private void commitPage(ImportRunRepository.Claim claim, ImportRun run, List<Candidate> batch, ImportTally tally,
+                            String cursor, boolean last) {
         ImportRun.Status status = last ? ImportRun.Status.COMPLETE : ImportRun.Status.RUNNING;
         QuestionStore.BatchResult result = await(() -> pool.withTransaction(conn -> {
             Uni<QuestionStore.BatchResult> stored = batch.isEmpty() ? Uni.createFrom().item(new QuestionStore.BatchResult(0, 0))
                     : store.insert(conn, run.sourceId, run.id, batch);
             return stored.call(r -> {
                 ImportTally after = copyWith(tally, r);
-                return runs.save(conn, run.id, after.progress(mapper, cursor, status, null));
+                return runs.save(conn, claim, after.progress(mapper, cursor, status, null));
             });
         }));
         tally.add(result);
@@ -378,28 +403,25 @@ public class ImportService {
         }
     }
 
-    private void finish(Long runId, ImportTally tally, ImportRun.Status status, String failure) {
-        finish(runId, tally, null, status, failure);
-    }
-
-    private void finish(Long runId, ImportTally tally, String cursor, ImportRun.Status status, String failure) {
-        if (runId != null) {
-            await(() -> runs.save(runId, tally.progress(mapper, cursor, status, failure)));
+    private void finish(ImportRunRepository.Claim run, ImportTally tally, String cursor, ImportRun.Status status, String failure) {
+        if (run != null) {
+            await(() -> runs.save(run, tally.progress(mapper, cursor, status, failure)));
         }
     }
 
-    private void finishQuietly(Long runId, ImportTally tally, Exception cause) {
+    private void finishQuietly(ImportRunRepository.Claim run, ImportTally tally, Exception cause) {
         try {
-            finish(runId, tally, ImportRun.Status.FAILED, reason(cause));
+            finish(run, tally, null, ImportRun.Status.FAILED, reason(cause));
         } catch (RuntimeException e) {
             cause.addSuppressed(e);
         }
     }
 
-    private void count(String source, ImportTally tally) {
-        metrics.counter("thoughtline.questions.imported", "source", source).increment(tally.imported);
-        metrics.counter("thoughtline.questions.duplicates", "source", source).increment(tally.duplicates);
-        metrics.counter("thoughtline.questions.rejected", "source", source).increment(tally.rejected);
+    /** Counts what this worker added: {@code tally} less what the run had when it started. */
+    private void count(String source, ImportTally tally, ImportTally before) {
+        metrics.counter("thoughtline.questions.imported", "source", source).increment(tally.imported - before.imported);
+        metrics.counter("thoughtline.questions.duplicates", "source", source).increment(tally.duplicates - before.duplicates);
+        metrics.counter("thoughtline.questions.rejected", "source", source).increment(tally.rejected - before.rejected);
     }
 
     private String json(Object value) {

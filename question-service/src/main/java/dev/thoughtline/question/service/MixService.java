@@ -42,6 +42,9 @@ public class MixService {
     record Share(Source source, long count, Long requestedCount, Double weight) {
     }
 
+    /** More items than any mix can hold: bounds every count and size before arithmetic on them. */
+    static final long MAX_ITEMS = 1L << 40;
+
     private final SourceRepository sources;
     private final DatasetRepository datasets;
     private final DatasetService views;
@@ -72,7 +75,14 @@ public class MixService {
                             .toList(), request)))
                     .chain(id -> datasets.findById(id))
                     .map(d -> new Mixed(views.toInfo(d), true));
-        });
+        }).onFailure(MixService::isUniqueViolation).recoverWithUni(() ->
+                // the same name was mixed concurrently: answer as if this request came second
+                datasets.find("name", req.name().trim()).<QuestionDataset>firstResult().map(existing -> {
+                    if (existing != null && sameRequest(existing, request)) {
+                        return new Mixed(views.toInfo(existing), false);
+                    }
+                    throw ApiException.conflict("a dataset named '" + req.name().trim() + "' was made meanwhile with another recipe");
+                }));
     }
 
     private Uni<List<Share>> resolve(MixRequest req, List<Source> all) {
@@ -88,7 +98,11 @@ public class MixService {
         for (MixRequest.Component c : comps) {
             Source s = byName.get(c.source().trim());
             if (s == null && c.source().trim().chars().allMatch(Character::isDigit)) {
-                s = byId.get(Long.parseLong(c.source().trim()));
+                try {
+                    s = byId.get(Long.parseLong(c.source().trim()));
+                } catch (NumberFormatException tooLong) {
+                    s = null;
+                }
             }
             if (s == null) {
                 throw ApiException.unprocessable("source '" + c.source() + "' does not exist");
@@ -157,12 +171,14 @@ public class MixService {
 
     /** Splits {@code total} in proportion to {@code weights}; leftovers go to the largest remainders, then to the first. */
     static long[] largestRemainder(long total, List<Double> weights) {
-        double sum = weights.stream().mapToDouble(Double::doubleValue).sum();
+        // scaled by the largest weight, so that huge weights cannot sum to infinity
+        double max = weights.stream().mapToDouble(Double::doubleValue).max().orElse(1);
+        double sum = weights.stream().mapToDouble(w -> w / max).sum();
         long[] out = new long[weights.size()];
         double[] rem = new double[weights.size()];
         long given = 0;
         for (int i = 0; i < out.length; i++) {
-            double exact = total * weights.get(i) / sum;
+            double exact = total * (weights.get(i) / max) / sum;
             out[i] = (long) Math.floor(exact);
             rem[i] = exact - out[i];
             given += out[i];
@@ -172,10 +188,12 @@ public class MixService {
             order[i] = i;
         }
         java.util.Arrays.sort(order, (a, b) -> rem[a] != rem[b] ? Double.compare(rem[b], rem[a]) : Integer.compare(a, b));
-        for (int k = 0; given < total; k = (k + 1) % out.length) {
+        // the floors leave less than one item per share: at most one round hands out the rest
+        for (int k = 0; given < total && k < out.length; k++) {
             out[order[k]]++;
             given++;
         }
+        out[order[0]] += total - given;
         return out;
     }
 
@@ -186,12 +204,15 @@ public class MixService {
         if (req.name() == null || req.name().isBlank()) {
             throw ApiException.badRequest("name is required");
         }
+        if (req.name().length() > 200 || req.name().indexOf('\0') >= 0) {
+            throw ApiException.badRequest("name must be at most 200 characters, without NUL");
+        }
         List<MixRequest.Component> comps = req.components() == null ? List.of() : req.components();
         if (req.topN() == null && comps.isEmpty()) {
             throw ApiException.badRequest("components are required (or topN with a size)");
         }
-        if (req.size() != null && req.size() < 1) {
-            throw ApiException.badRequest("size must be 1 or more");
+        if (req.size() != null && (req.size() < 1 || req.size() > MAX_ITEMS)) {
+            throw ApiException.badRequest("size must be between 1 and " + MAX_ITEMS);
         }
         for (int i = 0; i < comps.size(); i++) {
             MixRequest.Component c = comps.get(i);
@@ -208,8 +229,8 @@ public class MixService {
             if ((c.count() == null) == (c.weight() == null)) {
                 throw ApiException.badRequest(at + ": give either count or weight");
             }
-            if (c.count() != null && c.count() < 1) {
-                throw ApiException.badRequest(at + ".count must be 1 or more");
+            if (c.count() != null && (c.count() < 1 || c.count() > MAX_ITEMS)) {
+                throw ApiException.badRequest(at + ".count must be between 1 and " + MAX_ITEMS);
             }
             if (c.weight() != null && (!(c.weight() > 0) || c.weight().isInfinite())) {
                 throw ApiException.badRequest(at + ".weight must be a positive number");
@@ -223,6 +244,10 @@ public class MixService {
                 throw ApiException.badRequest("size is required with topN");
             }
         }
+    }
+
+    private static boolean isUniqueViolation(Throwable e) {
+        return e instanceof io.vertx.pgclient.PgException pg && "23505".equals(pg.getSqlState());
     }
 
     private static long seed(MixRequest req) {

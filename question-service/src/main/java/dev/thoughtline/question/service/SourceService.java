@@ -78,6 +78,10 @@ public class SourceService {
         if (update == null) {
             throw ApiException.badRequest("the body is empty: send the fields to change");
         }
+        if ((update.license() != null && update.license().indexOf('\0') >= 0)
+                || (update.description() != null && update.description().indexOf('\0') >= 0)) {
+            throw ApiException.badRequest("license and description cannot contain NUL characters");
+        }
         if (update.quality() != null && (update.quality().isNaN() || update.quality().isInfinite())) {
             throw ApiException.badRequest("quality must be a finite number");
         }
