@@ -69,6 +69,8 @@ CREATE TABLE dataset (
     kind        text        NOT NULL,
     status      text        NOT NULL,
     item_count  bigint      NOT NULL,
+    -- the longest item line in bytes: pages are cut short so that one never exceeds its byte budget
+    max_line_bytes int      NOT NULL DEFAULT 0,
     parents     text        NOT NULL,
     recipe      text        NOT NULL,
     created_at  timestamptz NOT NULL DEFAULT now()

@@ -28,6 +28,9 @@ public class QuestionDataset extends PanacheEntityBase {
     @Column(name = "item_count")
     public long itemCount;
 
+    @Column(name = "max_line_bytes")
+    public int maxLineBytes;
+
     /** JSON array of DatasetRefs. */
     public String parents;
 

@@ -170,6 +170,22 @@ class MixTest {
     }
 
     @Test
+    void pagesOfLongItemsAreCutToTheByteBudgetAndStillCoverEveryItem() {
+        String tag = unique("long");
+        StringBuilder lines = new StringBuilder();
+        for (int i = 0; i < 5; i++) {
+            lines.append("{\"text\":\"").append(i).append(' ').append(tag).append(' ').append("word ".repeat(80_000)).append("\"}\n");
+        }
+        Api.importLines(Api.source(tag, "code"), "", lines.toString()).statusCode(200).body("imported", equalTo(5));
+        String ref = Api.mix("{\"name\":\"" + tag + "\",\"components\":[{\"source\":\"" + tag + "\",\"count\":5}]}");
+        var first = given().get(ref + "/items?limit=10").then().statusCode(200)
+                .header("Link", containsString("rel=\"next\"")).extract().response();
+        assertThat(first.asString().split("\n")).hasSize(2);
+        assertThat(first.asByteArray().length).isLessThanOrEqualTo(1 << 20);
+        assertThat(Api.items(ref, 10).stream().map(j -> j.getString("id")).distinct().count()).isEqualTo(5);
+    }
+
+    @Test
     void datasetsFollowTheContract() {
         String tag = unique("contract");
         String[] s = twoSources(tag, 25);

@@ -79,8 +79,12 @@ public interface QuestionConfig {
         @WithDefault("10000")
         int maxLimit();
 
+        /** A page holds fewer items than asked when its items could exceed this many bytes. */
+        @WithDefault("16777216")
+        long pageBytes();
+
         /** Pages read ahead for clients paging through a complete dataset (0: none); each holds up to a page of bytes. */
-        @WithDefault("8")
+        @WithDefault("4")
         int readAhead();
     }
 }

@@ -72,7 +72,10 @@ public class DatasetRepository implements PanacheRepositoryBase<QuestionDataset,
                                     throw new IllegalStateException("mix " + name + " picked " + rows.rowCount()
                                             + " questions, expected " + total);
                                 }
-                            }));
+                            }).chain(() -> conn.preparedQuery("""
+                                    UPDATE dataset SET max_line_bytes = coalesce(
+                                      (SELECT max(octet_length(line)) FROM dataset_item WHERE dataset_id = $1), 0)
+                                    WHERE id = $1""").execute(Tuple.of(id))));
                 })));
     }
 

@@ -38,7 +38,7 @@ public class DatasetService {
     private record PageKey(long dataset, long after, int limit) {
     }
 
-    private final Map<Long, DatasetInfo> complete = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Long, Known> complete = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<PageKey, Uni<ItemsPage>> readAhead;
     private final DatasetRepository datasets;
     private final QuestionConfig config;
@@ -83,8 +83,11 @@ public class DatasetService {
         if (n < 1 || n > config.items().maxLimit()) {
             throw ApiException.badRequest("limit must be between 1 and " + config.items().maxLimit());
         }
-        int pageSize = n;
-        return describe(id).chain(info -> {
+        int asked = n;
+        return describe(id).chain(known -> {
+            DatasetInfo info = known.info();
+            // fewer items when they are long, so that a page (and a page read ahead) stays within its budget
+            int pageSize = (int) Math.max(1, Math.min(asked, config.items().pageBytes() / Math.max(1, known.maxLineBytes())));
             if (cursor >= info.itemCount()) {
                 return Uni.createFrom().item(new ItemsPage(Buffer.buffer(), 0, null));
             }
@@ -125,20 +128,28 @@ public class DatasetService {
         next.subscribe().with(ignored -> { }, failure -> readAhead.remove(key, next));
     }
 
-    /** {@link #get}, with complete datasets remembered: they never change, and paging asks for every page. */
-    private Uni<DatasetInfo> describe(long id) {
-        DatasetInfo known = complete.get(id);
+    /** A dataset as paging needs it. */
+    private record Known(DatasetInfo info, int maxLineBytes) {
+    }
+
+    /** The dataset, with complete ones remembered: they never change, and paging asks for every page. */
+    @WithSession
+    Uni<Known> describe(long id) {
+        Known known = complete.get(id);
         if (known != null) {
             return Uni.createFrom().item(known);
         }
-        return get(id).invoke(info -> {
-            if (info.status() == DatasetStatus.COMPLETE) {
-                if (complete.size() >= 1024) {
-                    complete.clear();
-                }
-                complete.put(id, info);
-            }
-        });
+        return datasets.findById(id)
+                .onItem().ifNull().failWith(() -> ApiException.notFound("dataset " + id))
+                .map(d -> new Known(toInfo(d), d.maxLineBytes))
+                .invoke(k -> {
+                    if (k.info().status() == DatasetStatus.COMPLETE) {
+                        if (complete.size() >= 1024) {
+                            complete.clear();
+                        }
+                        complete.put(id, k);
+                    }
+                });
     }
 
     public DatasetInfo toInfo(QuestionDataset d) {
