@@ -1,0 +1,175 @@
+package dev.thoughtline.teachersim;
+
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.SplittableRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Decides what the teacher answers: a difficulty rating (1-10, a function of the question alone) for a
+ * rating prompt, the value of the last arithmetic expression in the question (right with probability
+ * {@code accuracy}), or else a number the question's hash picks.
+ */
+final class Answerer {
+
+    private static final Pattern RATING = Pattern.compile("(?is)\\bdifficulty\\b.*\\b(1\\s*(-|to|–)\\s*10)\\b");
+    private static final Pattern EXPRESSION = Pattern.compile("[-+*/^()\\d\\s.]*\\d[-+*/^()\\d\\s.]*[-+*/^][-+*/^()\\d\\s.]*\\d[)\\s]*");
+
+    private Answerer() {
+    }
+
+    /** What the teacher will conclude, and whether it is the true value. */
+    record Answer(String value, boolean solved) {
+    }
+
+    static Answer answer(String question, double accuracy, SplittableRandom rng) {
+        if (RATING.matcher(question).find()) {
+            return new Answer(Integer.toString(1 + (int) Long.remainderUnsigned(hash(question), 10)), true);
+        }
+        String expr = lastExpression(question);
+        if (expr != null) {
+            try {
+                BigInteger[] v = new Evaluator(expr).evaluate();
+                String truth = format(v);
+                if (rng.nextDouble() < accuracy) {
+                    return new Answer(truth, true);
+                }
+                BigInteger wrong = v[0].divide(v[1]).add(BigInteger.valueOf(1 + rng.nextInt(9)));
+                return new Answer(wrong.toString(), true);
+            } catch (ArithmeticException | IllegalArgumentException notEvaluable) {
+                // falls through to a guess
+            }
+        }
+        return new Answer(Long.toString(Long.remainderUnsigned(hash(question), 1000)), false);
+    }
+
+    static String lastExpression(String text) {
+        Matcher m = EXPRESSION.matcher(text);
+        String last = null;
+        while (m.find()) {
+            String candidate = m.group().trim();
+            if (candidate.chars().anyMatch(c -> c == '+' || c == '-' || c == '*' || c == '/' || c == '^')
+                    && candidate.chars().anyMatch(Character::isDigit)) {
+                last = candidate;
+            }
+        }
+        return last;
+    }
+
+    static long hash(String s) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+            long h = 0;
+            for (int i = 0; i < 8; i++) {
+                h = (h << 8) | (d[i] & 0xFF);
+            }
+            return h;
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String format(BigInteger[] frac) {
+        BigInteger g = frac[0].gcd(frac[1]);
+        BigInteger n = frac[0].divide(g);
+        BigInteger d = frac[1].divide(g);
+        if (d.signum() < 0) {
+            n = n.negate();
+            d = d.negate();
+        }
+        return d.equals(BigInteger.ONE) ? n.toString() : "\\frac{" + n + "}{" + d + "}";
+    }
+
+    /** Exact rational arithmetic over + - * / ^ and parentheses: {numerator, denominator}. */
+    static final class Evaluator {
+        private final String s;
+        private int i;
+
+        Evaluator(String s) {
+            this.s = s.replaceAll("\\s+", "");
+        }
+
+        BigInteger[] evaluate() {
+            BigInteger[] v = sum();
+            if (i != s.length()) {
+                throw new IllegalArgumentException("unexpected '" + s.charAt(i) + "'");
+            }
+            return v;
+        }
+
+        private BigInteger[] sum() {
+            BigInteger[] v = product();
+            while (i < s.length() && (s.charAt(i) == '+' || s.charAt(i) == '-')) {
+                char op = s.charAt(i++);
+                BigInteger[] r = product();
+                v = new BigInteger[] {v[0].multiply(r[1]).add((op == '+' ? r[0] : r[0].negate()).multiply(v[1])), v[1].multiply(r[1])};
+            }
+            return v;
+        }
+
+        private BigInteger[] product() {
+            BigInteger[] v = power();
+            while (i < s.length() && (s.charAt(i) == '*' || s.charAt(i) == '/')) {
+                char op = s.charAt(i++);
+                BigInteger[] r = power();
+                if (op == '*') {
+                    v = new BigInteger[] {v[0].multiply(r[0]), v[1].multiply(r[1])};
+                } else {
+                    if (r[0].signum() == 0) {
+                        throw new ArithmeticException("division by zero");
+                    }
+                    v = new BigInteger[] {v[0].multiply(r[1]), v[1].multiply(r[0])};
+                }
+            }
+            return v;
+        }
+
+        private BigInteger[] power() {
+            BigInteger[] base = unary();
+            if (i < s.length() && s.charAt(i) == '^') {
+                i++;
+                BigInteger[] exp = power();
+                if (!exp[1].equals(BigInteger.ONE) || exp[0].bitLength() > 10 || exp[0].signum() < 0) {
+                    throw new IllegalArgumentException("exponent out of range");
+                }
+                int e = exp[0].intValueExact();
+                return new BigInteger[] {base[0].pow(e), base[1].pow(e)};
+            }
+            return base;
+        }
+
+        private BigInteger[] unary() {
+            if (i < s.length() && s.charAt(i) == '-') {
+                i++;
+                BigInteger[] v = unary();
+                return new BigInteger[] {v[0].negate(), v[1]};
+            }
+            if (i < s.length() && s.charAt(i) == '(') {
+                i++;
+                BigInteger[] v = sum();
+                if (i >= s.length() || s.charAt(i) != ')') {
+                    throw new IllegalArgumentException("missing )");
+                }
+                i++;
+                return v;
+            }
+            int start = i;
+            while (i < s.length() && (Character.isDigit(s.charAt(i)) || s.charAt(i) == '.')) {
+                i++;
+            }
+            if (start == i) {
+                throw new IllegalArgumentException("a number was expected at " + start);
+            }
+            String num = s.substring(start, i);
+            int dot = num.indexOf('.');
+            if (dot < 0) {
+                return new BigInteger[] {new BigInteger(num), BigInteger.ONE};
+            }
+            String digits = num.substring(0, dot) + num.substring(dot + 1);
+            return new BigInteger[] {new BigInteger(digits.isEmpty() ? "0" : digits), BigInteger.TEN.pow(num.length() - dot - 1)};
+        }
+    }
+}
