@@ -9,17 +9,17 @@ import java.util.UUID;
 import static io.restassured.RestAssured.given;
 
 /** Small helpers over the service's REST API, for tests. */
-final class Api {
+public final class Api {
 
     private Api() {
     }
 
     /** A name no other test uses. */
-    static String unique(String prefix) {
+    public static String unique(String prefix) {
         return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
     }
 
-    static long source(String name, String domain) {
+    public static long source(String name, String domain) {
         return given().contentType(ContentType.JSON)
                 .body("{\"name\":\"" + name + "\",\"domain\":\"" + domain + "\",\"origin\":\"human\"}")
                 .post("/api/v1/sources").then().statusCode(201).extract().jsonPath().getLong("id");
