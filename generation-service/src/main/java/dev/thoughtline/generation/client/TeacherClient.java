@@ -1,0 +1,350 @@
+package dev.thoughtline.generation.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.UniEmitter;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Calls one OpenAI-compatible teacher's {@code /v1/chat/completions}, always streamed, over HTTP/1.1 (vLLM
+ * answers an h2c upgrade with 400) with a connection pool as large as the teacher's concurrency limit.
+ * A request has no total timeout (a 32K-token answer takes minutes) but an idle timeout: no byte for that
+ * long and it fails as {@link TeacherException.Kind#IDLE_TIMEOUT}. A stream that ends without
+ * {@code [DONE]} or a finish reason is a {@link TeacherException.Kind#BROKEN_STREAM}, never a completion.
+ * Retrying is the caller's decision: every failure is a {@link TeacherException} that says whether it may
+ * help. Thread-safe; one per teacher.
+ */
+public final class TeacherClient implements AutoCloseable {
+
+    /**
+     * Where the teacher is and how to talk to it.
+     *
+     * @param baseUrl        the OpenAI base URL, ending in {@code /v1}
+     * @param apiKey         sent as a bearer token; null for none. Never logged.
+     * @param maxConcurrency the pool size: requests in flight at once
+     */
+    public record Endpoint(URI baseUrl, String model, String apiKey, int maxConcurrency, Duration idleTimeout,
+                           Duration connectTimeout) {
+    }
+
+    private final Vertx vertx;
+    private final ObjectMapper mapper;
+    private final Endpoint endpoint;
+    private final HttpClient http;
+    private final String completionsUrl;
+
+    public TeacherClient(Vertx vertx, ObjectMapper mapper, Endpoint endpoint) {
+        this.vertx = vertx;
+        this.mapper = mapper;
+        this.endpoint = endpoint;
+        HttpClientOptions options = new HttpClientOptions()
+                .setProtocolVersion(HttpVersion.HTTP_1_1)
+                .setKeepAlive(true)
+                .setPipelining(false)
+                .setConnectTimeout((int) endpoint.connectTimeout().toMillis())
+                .setSsl("https".equals(endpoint.baseUrl().getScheme()));
+        this.http = vertx.createHttpClient(options, new PoolOptions().setHttp1MaxSize(endpoint.maxConcurrency()).setMaxWaitQueueSize(-1));
+        String base = endpoint.baseUrl().toString();
+        this.completionsUrl = (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + "/chat/completions";
+    }
+
+    /** Asks for a completion; the Uni fails with a {@link TeacherException}. */
+    public Uni<Completion> complete(ChatRequest request) {
+        byte[] body = body(request);
+        return Uni.createFrom().emitter(em -> send(body, request.n(), em));
+    }
+
+    @Override
+    public void close() {
+        http.close();
+    }
+
+    private byte[] body(ChatRequest request) {
+        ObjectNode root = mapper.createObjectNode().put("model", endpoint.model());
+        ArrayNode messages = root.putArray("messages");
+        for (ChatRequest.Message m : request.messages()) {
+            messages.addObject().put("role", m.role()).put("content", m.content());
+        }
+        request.params().forEach((k, v) -> root.set(k, mapper.valueToTree(v)));
+        root.put("n", request.n()).put("stream", true).putObject("stream_options").put("include_usage", true);
+        return root.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private void send(byte[] body, int n, UniEmitter<? super Completion> em) {
+        long start = System.nanoTime();
+        AtomicBoolean settled = new AtomicBoolean();
+        Stream stream = new Stream(n, start);
+        RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(completionsUrl)
+                .putHeader("Content-Type", "application/json").putHeader("Accept", "text/event-stream");
+        if (endpoint.apiKey() != null && !endpoint.apiKey().isEmpty()) {
+            options.putHeader("Authorization", "Bearer " + endpoint.apiKey());
+        }
+        http.request(options).onComplete(opened -> {
+            if (opened.failed()) {
+                fail(em, settled, new TeacherException(TeacherException.Kind.CONNECTION, 0, null,
+                        "cannot reach " + completionsUrl + ": " + opened.cause().getMessage(), opened.cause()));
+                return;
+            }
+            HttpClientRequest req = opened.result();
+            Idle idle = new Idle(req);
+            req.response().onComplete(answered -> {
+                if (answered.failed()) {
+                    idle.stop();
+                    fail(em, settled, broken(idle, answered.cause()));
+                    return;
+                }
+                HttpClientResponse res = answered.result();
+                if (res.statusCode() != 200) {
+                    res.body().onComplete(b -> {
+                        idle.stop();
+                        fail(em, settled, rejected(res, b.succeeded() ? b.result() : Buffer.buffer()));
+                    });
+                    return;
+                }
+                res.handler(chunk -> {
+                    idle.touch();
+                    stream.feed(chunk);
+                });
+                res.exceptionHandler(e -> {
+                    idle.stop();
+                    fail(em, settled, broken(idle, e));
+                });
+                res.endHandler(v -> {
+                    idle.stop();
+                    Completion c = stream.completion();
+                    if (c == null) {
+                        fail(em, settled, new TeacherException(TeacherException.Kind.BROKEN_STREAM, 200, null,
+                                "the stream ended before [DONE] and a finish reason for every sample", null));
+                    } else if (settled.compareAndSet(false, true)) {
+                        em.complete(c);
+                    }
+                });
+            });
+            req.exceptionHandler(e -> {
+                idle.stop();
+                fail(em, settled, broken(idle, e));
+            });
+            req.end(Buffer.buffer(body));
+            idle.start();
+        });
+    }
+
+    private TeacherException broken(Idle idle, Throwable cause) {
+        if (idle.fired) {
+            return new TeacherException(TeacherException.Kind.IDLE_TIMEOUT, 0, null,
+                    "no data from the teacher for " + endpoint.idleTimeout().toMillis() + " ms", cause);
+        }
+        return new TeacherException(TeacherException.Kind.CONNECTION, 0, null,
+                "the connection to the teacher broke: " + cause.getMessage(), cause);
+    }
+
+    private TeacherException rejected(HttpClientResponse res, Buffer body) {
+        int status = res.statusCode();
+        String message = message(body);
+        if (status == 429) {
+            return new TeacherException(TeacherException.Kind.RATE_LIMITED, status, retryAfter(res.getHeader("Retry-After")),
+                    "the teacher is rate limited (429): " + message, null);
+        }
+        if (status >= 500) {
+            return new TeacherException(TeacherException.Kind.SERVER_ERROR, status, retryAfter(res.getHeader("Retry-After")),
+                    "the teacher failed (" + status + "): " + message, null);
+        }
+        return new TeacherException(TeacherException.Kind.REJECTED, status, null,
+                "the teacher refused the request (" + status + "): " + message, null);
+    }
+
+    /** The provider's own message: {@code error.message}, {@code message}, or the body's start. */
+    private String message(Buffer body) {
+        String text = body.toString(StandardCharsets.UTF_8);
+        try {
+            JsonNode root = mapper.readTree(text);
+            JsonNode m = root.path("error").path("message");
+            if (m.isTextual()) {
+                return m.textValue();
+            }
+            if (root.path("message").isTextual()) {
+                return root.path("message").textValue();
+            }
+        } catch (Exception notJson) {
+            // the raw text below
+        }
+        return text.length() > 500 ? text.substring(0, 500) + "..." : text;
+    }
+
+    static Duration retryAfter(String header) {
+        if (header == null || header.isBlank()) {
+            return null;
+        }
+        try {
+            return Duration.ofSeconds(Math.max(0, Long.parseLong(header.trim())));
+        } catch (NumberFormatException notSeconds) {
+            try {
+                Duration d = Duration.between(ZonedDateTime.now(), ZonedDateTime.parse(header.trim(), DateTimeFormatter.RFC_1123_DATE_TIME));
+                return d.isNegative() ? Duration.ZERO : d;
+            } catch (RuntimeException notADate) {
+                return null;
+            }
+        }
+    }
+
+    private static void fail(UniEmitter<? super Completion> em, AtomicBoolean settled, TeacherException e) {
+        if (settled.compareAndSet(false, true)) {
+            em.fail(e);
+        }
+    }
+
+    /** The idle timeout: a periodic check of when the last byte came, which closes a silent connection. */
+    private final class Idle {
+        private final HttpClientRequest request;
+        private volatile long last = System.nanoTime();
+        private long timer = -1;
+        volatile boolean fired;
+
+        Idle(HttpClientRequest request) {
+            this.request = request;
+        }
+
+        void start() {
+            long limit = endpoint.idleTimeout().toNanos();
+            long every = Math.max(10, endpoint.idleTimeout().toMillis() / 4);
+            timer = vertx.setPeriodic(every, id -> {
+                if (System.nanoTime() - last > limit) {
+                    fired = true;
+                    vertx.cancelTimer(id);
+                    request.reset();
+                }
+            });
+        }
+
+        void touch() {
+            last = System.nanoTime();
+        }
+
+        void stop() {
+            if (timer >= 0) {
+                vertx.cancelTimer(timer);
+            }
+        }
+    }
+
+    /** Server-sent events of chat completion chunks, assembled per sample. */
+    private final class Stream {
+        private final int n;
+        private final long start;
+        private Buffer pending = Buffer.buffer();
+        private final Map<Integer, StringBuilder> reasoning = new TreeMap<>();
+        private final Map<Integer, StringBuilder> content = new TreeMap<>();
+        private final Map<Integer, String> finish = new TreeMap<>();
+        private long promptTokens;
+        private long completionTokens;
+        private long firstTokenNanos = -1;
+        private boolean done;
+
+        Stream(int n, long start) {
+            this.n = n;
+            this.start = start;
+        }
+
+        void feed(Buffer chunk) {
+            pending.appendBuffer(chunk);
+            int from = 0;
+            int len = pending.length();
+            for (int i = 0; i < len; i++) {
+                if (pending.getByte(i) == '\n') {
+                    line(pending.getString(from, i, "UTF-8"));
+                    from = i + 1;
+                }
+            }
+            pending = from == 0 ? pending : pending.getBuffer(from, len);
+        }
+
+        private void line(String raw) {
+            String line = raw.endsWith("\r") ? raw.substring(0, raw.length() - 1) : raw;
+            if (!line.startsWith("data:")) {
+                return;
+            }
+            String data = line.substring(5).trim();
+            if (data.equals("[DONE]")) {
+                done = true;
+                return;
+            }
+            JsonNode chunk;
+            try {
+                chunk = mapper.readTree(data);
+            } catch (Exception e) {
+                return;
+            }
+            JsonNode usage = chunk.get("usage");
+            if (usage != null && usage.isObject()) {
+                promptTokens = usage.path("prompt_tokens").asLong();
+                completionTokens = usage.path("completion_tokens").asLong();
+            }
+            for (JsonNode c : chunk.path("choices")) {
+                int index = c.path("index").asInt();
+                JsonNode delta = c.path("delta");
+                String r = delta.path("reasoning_content").asText(delta.path("reasoning").asText(""));
+                String t = delta.path("content").asText("");
+                if ((!r.isEmpty() || !t.isEmpty()) && firstTokenNanos < 0) {
+                    firstTokenNanos = System.nanoTime();
+                }
+                reasoning.computeIfAbsent(index, k -> new StringBuilder()).append(r);
+                content.computeIfAbsent(index, k -> new StringBuilder()).append(t);
+                if (c.hasNonNull("finish_reason")) {
+                    finish.put(index, c.get("finish_reason").asText());
+                }
+            }
+        }
+
+        /** The completion, or null when the stream is incomplete. */
+        Completion completion() {
+            if (!done || finish.size() < n) {
+                return null;
+            }
+            java.util.List<Completion.Choice> choices = new java.util.ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                String r = reasoning.getOrDefault(i, new StringBuilder()).toString();
+                String t = content.getOrDefault(i, new StringBuilder()).toString();
+                if (r.isEmpty() && t.startsWith("<think>")) {
+                    int end = t.indexOf("</think>");
+                    if (end < 0) {
+                        r = t.substring("<think>".length());
+                        t = "";
+                    } else {
+                        r = t.substring("<think>".length(), end);
+                        t = t.substring(end + "</think>".length());
+                    }
+                    r = r.strip();
+                    t = t.strip();
+                }
+                if (!finish.containsKey(i)) {
+                    return null;
+                }
+                choices.add(new Completion.Choice(i, r, t, finish.get(i)));
+            }
+            long now = System.nanoTime();
+            return new Completion(choices, promptTokens, completionTokens,
+                    firstTokenNanos < 0 ? -1 : (firstTokenNanos - start) / 1_000_000, (now - start) / 1_000_000);
+        }
+    }
+}
