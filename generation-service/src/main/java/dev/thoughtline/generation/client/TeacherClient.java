@@ -41,11 +41,19 @@ public final class TeacherClient implements AutoCloseable {
      * Where the teacher is and how to talk to it.
      *
      * @param baseUrl        the OpenAI base URL, ending in {@code /v1}
-     * @param apiKey         sent as a bearer token; null for none. Never logged.
-     * @param maxConcurrency the pool size: requests in flight at once
+     * @param apiKey           sent as a bearer token; null for none. Never logged, masked in {@link #toString()}.
+     * @param maxConcurrency   the pool size: requests in flight at once
+     * @param firstTokenTimeout the longest wait for the first token (the teacher may queue the request)
+     * @param idleTimeout       the longest silence once tokens flow
      */
-    public record Endpoint(URI baseUrl, String model, String apiKey, int maxConcurrency, Duration idleTimeout,
-                           Duration connectTimeout) {
+    public record Endpoint(URI baseUrl, String model, String apiKey, int maxConcurrency, Duration firstTokenTimeout,
+                           Duration idleTimeout, Duration connectTimeout) {
+        @Override
+        public String toString() {
+            return "Endpoint[baseUrl=" + baseUrl + ", model=" + model + ", apiKey=" + (apiKey == null ? "none" : "***")
+                    + ", maxConcurrency=" + maxConcurrency + ", firstTokenTimeout=" + firstTokenTimeout
+                    + ", idleTimeout=" + idleTimeout + "]";
+        }
     }
 
     private final Vertx vertx;
@@ -71,8 +79,16 @@ public final class TeacherClient implements AutoCloseable {
 
     /** Asks for a completion; the Uni fails with a {@link TeacherException}. */
     public Uni<Completion> complete(ChatRequest request) {
-        byte[] body = body(request);
-        return Uni.createFrom().emitter(em -> send(body, request.n(), em));
+        return Uni.createFrom().emitter(em -> {
+            byte[] body;
+            try {
+                body = body(request);
+            } catch (RuntimeException e) {
+                em.fail(new TeacherException(TeacherException.Kind.REJECTED, 0, null, "cannot write the request: " + e.getMessage(), e));
+                return;
+            }
+            send(body, request.n(), em);
+        });
     }
 
     @Override
@@ -92,9 +108,17 @@ public final class TeacherClient implements AutoCloseable {
     }
 
     private void send(byte[] body, int n, UniEmitter<? super Completion> em) {
-        long start = System.nanoTime();
         AtomicBoolean settled = new AtomicBoolean();
-        Stream stream = new Stream(n, start);
+        java.util.concurrent.atomic.AtomicReference<Runnable> abort = new java.util.concurrent.atomic.AtomicReference<>();
+        // a cancelled call (a caller's timeout, a cancelled job) gives its connection back at once
+        em.onTermination(() -> {
+            if (settled.compareAndSet(false, true)) {
+                Runnable a = abort.get();
+                if (a != null) {
+                    a.run();
+                }
+            }
+        });
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(completionsUrl)
                 .putHeader("Content-Type", "application/json").putHeader("Accept", "text/event-stream");
         if (endpoint.apiKey() != null && !endpoint.apiKey().isEmpty()) {
@@ -108,6 +132,16 @@ public final class TeacherClient implements AutoCloseable {
             }
             HttpClientRequest req = opened.result();
             Idle idle = new Idle(req);
+            abort.set(() -> {
+                idle.stop();
+                req.reset();
+            });
+            if (settled.get()) {
+                req.reset();
+                return;
+            }
+            // timed from the moment a pooled connection is ours: waiting for one is not the teacher's latency
+            Stream stream = new Stream(n, System.nanoTime());
             req.response().onComplete(answered -> {
                 if (answered.failed()) {
                     idle.stop();
@@ -115,6 +149,7 @@ public final class TeacherClient implements AutoCloseable {
                     return;
                 }
                 HttpClientResponse res = answered.result();
+                idle.touch(false);
                 if (res.statusCode() != 200) {
                     res.body().onComplete(b -> {
                         idle.stop();
@@ -123,8 +158,8 @@ public final class TeacherClient implements AutoCloseable {
                     return;
                 }
                 res.handler(chunk -> {
-                    idle.touch();
                     stream.feed(chunk);
+                    idle.touch(stream.firstTokenNanos >= 0);
                 });
                 res.exceptionHandler(e -> {
                     idle.stop();
@@ -132,6 +167,7 @@ public final class TeacherClient implements AutoCloseable {
                 });
                 res.endHandler(v -> {
                     idle.stop();
+                    stream.end();
                     Completion c = stream.completion();
                     if (c == null) {
                         fail(em, settled, new TeacherException(TeacherException.Kind.BROKEN_STREAM, 200, null,
@@ -145,15 +181,16 @@ public final class TeacherClient implements AutoCloseable {
                 idle.stop();
                 fail(em, settled, broken(idle, e));
             });
-            req.end(Buffer.buffer(body));
             idle.start();
+            req.end(Buffer.buffer(body));
         });
     }
 
     private TeacherException broken(Idle idle, Throwable cause) {
         if (idle.fired) {
-            return new TeacherException(TeacherException.Kind.IDLE_TIMEOUT, 0, null,
-                    "no data from the teacher for " + endpoint.idleTimeout().toMillis() + " ms", cause);
+            return new TeacherException(TeacherException.Kind.IDLE_TIMEOUT, 0, null, idle.started
+                    ? "no data from the teacher for " + endpoint.idleTimeout().toMillis() + " ms"
+                    : "no token from the teacher within " + endpoint.firstTokenTimeout().toMillis() + " ms", cause);
         }
         return new TeacherException(TeacherException.Kind.CONNECTION, 0, null,
                 "the connection to the teacher broke: " + cause.getMessage(), cause);
@@ -177,6 +214,10 @@ public final class TeacherClient implements AutoCloseable {
     /** The provider's own message: {@code error.message}, {@code message}, or the body's start. */
     private String message(Buffer body) {
         String text = body.toString(StandardCharsets.UTF_8);
+        if (endpoint.apiKey() != null && !endpoint.apiKey().isEmpty()) {
+            // some proxies echo the key back in their errors
+            text = text.replace(endpoint.apiKey(), "***");
+        }
         try {
             JsonNode root = mapper.readTree(text);
             JsonNode m = root.path("error").path("message");
@@ -214,22 +255,29 @@ public final class TeacherClient implements AutoCloseable {
         }
     }
 
-    /** The idle timeout: a periodic check of when the last byte came, which closes a silent connection. */
+    /**
+     * The timeouts: a periodic check of when the last byte came, which resets a silent request. Before the
+     * first token the limit is the first-token timeout (a teacher may queue the request, or think long before
+     * its first token, sending nothing or only headers), after it the idle timeout.
+     */
     private final class Idle {
         private final HttpClientRequest request;
         private volatile long last = System.nanoTime();
         private long timer = -1;
         volatile boolean fired;
+        volatile boolean started;
 
         Idle(HttpClientRequest request) {
             this.request = request;
         }
 
         void start() {
-            long limit = endpoint.idleTimeout().toNanos();
-            long every = Math.max(10, endpoint.idleTimeout().toMillis() / 4);
+            long idle = endpoint.idleTimeout().toNanos();
+            long first = endpoint.firstTokenTimeout().toNanos();
+            long every = Math.max(10, Math.min(endpoint.idleTimeout().toMillis(), endpoint.firstTokenTimeout().toMillis()) / 4);
+            last = System.nanoTime();
             timer = vertx.setPeriodic(every, id -> {
-                if (System.nanoTime() - last > limit) {
+                if (System.nanoTime() - last > (started ? idle : first)) {
                     fired = true;
                     vertx.cancelTimer(id);
                     request.reset();
@@ -237,7 +285,9 @@ public final class TeacherClient implements AutoCloseable {
             });
         }
 
-        void touch() {
+        /** Bytes came; {@code tokens}: the answer has begun, so the idle timeout applies from now on. */
+        void touch(boolean tokens) {
+            started |= tokens;
             last = System.nanoTime();
         }
 
@@ -260,6 +310,7 @@ public final class TeacherClient implements AutoCloseable {
         private long completionTokens;
         private long firstTokenNanos = -1;
         private boolean done;
+        private int unreadable;
 
         Stream(int n, long start) {
             this.n = n;
@@ -293,6 +344,8 @@ public final class TeacherClient implements AutoCloseable {
             try {
                 chunk = mapper.readTree(data);
             } catch (Exception e) {
+                // a chunk we cannot read may have carried text: the completion cannot be trusted
+                unreadable++;
                 return;
             }
             JsonNode usage = chunk.get("usage");
@@ -316,9 +369,17 @@ public final class TeacherClient implements AutoCloseable {
             }
         }
 
+        /** The end of the stream: a last line without its newline still counts. */
+        void end() {
+            if (pending.length() > 0) {
+                line(pending.toString(StandardCharsets.UTF_8));
+                pending = Buffer.buffer();
+            }
+        }
+
         /** The completion, or null when the stream is incomplete. */
         Completion completion() {
-            if (!done || finish.size() < n) {
+            if (!done || finish.size() < n || unreadable > 0) {
                 return null;
             }
             java.util.List<Completion.Choice> choices = new java.util.ArrayList<>(n);

@@ -44,7 +44,7 @@ class TeacherClientTest {
     private TeacherClient connect(Map<String, String> simSettings, String model, int concurrency, Duration idle) {
         sim = TeacherSim.start(SimConfig.defaults().with(simSettings));
         client = new TeacherClient(vertx, new ObjectMapper(), new TeacherClient.Endpoint(URI.create(sim.baseUrl()), model,
-                "sk-test", concurrency, idle, Duration.ofSeconds(5)));
+                "sk-test", concurrency, Duration.ofSeconds(30), idle, Duration.ofSeconds(5)));
         return client;
     }
 
@@ -138,7 +138,7 @@ class TeacherClientTest {
     @Test
     void anUnreachableTeacherIsAConnectionFailure() {
         client = new TeacherClient(vertx, new ObjectMapper(), new TeacherClient.Endpoint(URI.create("http://127.0.0.1:1/v1"),
-                "m", null, 2, Duration.ofSeconds(5), Duration.ofSeconds(2)));
+                "m", null, 2, Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(2)));
         TeacherException e = failure(client.complete(question("1 + 1", 1)));
         assertThat(e.kind()).isEqualTo(TeacherException.Kind.CONNECTION);
     }
@@ -157,6 +157,32 @@ class TeacherClientTest {
             assertThat(await(u).choices()).hasSize(1);
         }
         assertThat(sim.requests()).isEqualTo(5);
+    }
+
+    @Test
+    void aSlowFirstTokenWithinItsTimeoutIsNotAnIdleTimeout() {
+        connect(Map.of("ttft-ms", "900", "accuracy", "1"), "teacher-sim", 2, Duration.ofMillis(300));
+        assertThat(await(client.complete(question("2 + 2", 1))).choices().get(0).content()).endsWith("\\boxed{4}.");
+    }
+
+    @Test
+    void aCancelledCallGivesItsConnectionBack() throws Exception {
+        connect(Map.of("ttft-ms", "60000"), "teacher-sim", 1, Duration.ofSeconds(120));
+        var subscription = client.complete(question("1 + 1", 1)).subscribe().with(x -> { }, e -> { });
+        Thread.sleep(300);
+        subscription.cancel();
+        long deadline = System.currentTimeMillis() + 5_000;
+        while (sim.outcomes("cancelled") == 0 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(sim.outcomes("cancelled")).as("the teacher saw the request go away").isEqualTo(1);
+    }
+
+    @Test
+    void theEndpointNeverPrintsItsKey() {
+        TeacherClient.Endpoint e = new TeacherClient.Endpoint(URI.create("http://t/v1"), "m", "sk-secret", 1,
+                Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1));
+        assertThat(e.toString()).doesNotContain("sk-secret").contains("apiKey=***");
     }
 
     @Test

@@ -5,7 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.SplittableRandom;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -16,7 +15,9 @@ import java.util.regex.Pattern;
 final class Answerer {
 
     private static final Pattern RATING = Pattern.compile("(?is)\\bdifficulty\\b.*\\b(1\\s*(-|to|–)\\s*10)\\b");
-    private static final Pattern EXPRESSION = Pattern.compile("[-+*/^()\\d\\s.]*\\d[-+*/^()\\d\\s.]*[-+*/^][-+*/^()\\d\\s.]*\\d[)\\s]*");
+    /** Longer expressions are not evaluated: a simulator must answer in microseconds, whatever it is sent. */
+    private static final int MAX_EXPRESSION = 200;
+    private static final int MAX_BITS = 4096;
 
     private Answerer() {
     }
@@ -46,17 +47,52 @@ final class Answerer {
         return new Answer(Long.toString(Long.remainderUnsigned(hash(question), 1000)), false);
     }
 
+    /** The last run of arithmetic characters holding a digit, an operator and another digit; one pass. */
     static String lastExpression(String text) {
-        Matcher m = EXPRESSION.matcher(text);
         String last = null;
-        while (m.find()) {
-            String candidate = m.group().trim();
-            if (candidate.chars().anyMatch(c -> c == '+' || c == '-' || c == '*' || c == '/' || c == '^')
-                    && candidate.chars().anyMatch(Character::isDigit)) {
-                last = candidate;
+        int i = 0;
+        while (i < text.length()) {
+            if (!arithmetic(text.charAt(i))) {
+                i++;
+                continue;
+            }
+            int start = i;
+            while (i < text.length() && arithmetic(text.charAt(i))) {
+                i++;
+            }
+            String run = text.substring(start, i).trim();
+            // a trailing '.' ends the sentence, not a number
+            while (run.endsWith(".") || run.endsWith("?")) {
+                run = run.substring(0, run.length() - 1).trim();
+            }
+            if (run.length() <= MAX_EXPRESSION && hasOperatorBetweenDigits(run)) {
+                last = run;
             }
         }
         return last;
+    }
+
+    private static boolean arithmetic(char c) {
+        return (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '*' || c == '/' || c == '^' || c == '(' || c == ')'
+                || c == '.' || c == ' ';
+    }
+
+    private static boolean hasOperatorBetweenDigits(String run) {
+        int firstDigit = -1;
+        int lastDigit = -1;
+        for (int k = 0; k < run.length(); k++) {
+            if (Character.isDigit(run.charAt(k))) {
+                firstDigit = firstDigit < 0 ? k : firstDigit;
+                lastDigit = k;
+            }
+        }
+        for (int k = firstDigit + 1; firstDigit >= 0 && k < lastDigit; k++) {
+            char c = run.charAt(k);
+            if (c == '+' || c == '-' || c == '*' || c == '/' || c == '^') {
+                return true;
+            }
+        }
+        return false;
     }
 
     static long hash(String s) {
@@ -87,6 +123,7 @@ final class Answerer {
     static final class Evaluator {
         private final String s;
         private int i;
+        private int depth;
 
         Evaluator(String s) {
             this.s = s.replaceAll("\\s+", "");
@@ -136,6 +173,9 @@ final class Answerer {
                     throw new IllegalArgumentException("exponent out of range");
                 }
                 int e = exp[0].intValueExact();
+                if ((long) Math.max(base[0].bitLength(), base[1].bitLength()) * e > MAX_BITS) {
+                    throw new IllegalArgumentException("power too large");
+                }
                 return new BigInteger[] {base[0].pow(e), base[1].pow(e)};
             }
             return base;
@@ -148,12 +188,16 @@ final class Answerer {
                 return new BigInteger[] {v[0].negate(), v[1]};
             }
             if (i < s.length() && s.charAt(i) == '(') {
+                if (++depth > 50) {
+                    throw new IllegalArgumentException("nested too deep");
+                }
                 i++;
                 BigInteger[] v = sum();
                 if (i >= s.length() || s.charAt(i) != ')') {
                     throw new IllegalArgumentException("missing )");
                 }
                 i++;
+                depth--;
                 return v;
             }
             int start = i;

@@ -187,12 +187,31 @@ public final class TeacherSim implements AutoCloseable {
         }
         String fault = mishap;
         long arrived = System.nanoTime();
-        Runnable generate = () -> generate(req, ask, fault, arrived);
+        Runnable generate = () -> {
+            if (req.response().closed()) {
+                count("cancelled");
+                release();
+                return;
+            }
+            try {
+                generate(req, ask, fault, arrived);
+            } catch (RuntimeException e) {
+                count("500");
+                release();
+                error(req.response(), 500, "the simulator failed: " + e, "InternalServerError");
+            }
+        };
         if (running < config.maxNumSeqs()) {
             running++;
             generate.run();
         } else if (waiting.size() < config.maxWaiting()) {
             waiting.add(generate);
+            // a client that leaves while queued frees its place at once
+            req.response().closeHandler(v -> {
+                if (waiting.remove(generate)) {
+                    count("cancelled");
+                }
+            });
         } else {
             refuse(req, "429", "the server is full: " + running + " running, " + waiting.size() + " waiting");
         }

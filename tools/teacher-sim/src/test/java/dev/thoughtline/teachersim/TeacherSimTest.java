@@ -158,6 +158,38 @@ class TeacherSimTest {
     }
 
     @Test
+    void aClientThatLeavesTheQueueFreesItsPlace() throws Exception {
+        start(Map.of("max-num-seqs", "1", "max-waiting", "1", "ttft-ms", "1500"));
+        CompletableFuture<HttpResponse<String>> running = http.sendAsync(HttpRequest.newBuilder(URI.create(sim.baseUrl() + "/chat/completions"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(ask("1+1", ""))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        Thread.sleep(200);
+        String body = ask("2+2", "");
+        try (java.net.Socket queued = new java.net.Socket("localhost", sim.port())) {
+            queued.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: " + body.length() + "\r\n\r\n" + body).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            queued.getOutputStream().flush();
+            Thread.sleep(200);
+        }
+        long deadline = System.currentTimeMillis() + 3000;
+        while (sim.outcomes("cancelled") == 0 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(sim.outcomes("cancelled")).isEqualTo(1);
+        assertThat(post(ask("3+3", "")).statusCode()).as("the freed place takes a new request").isEqualTo(200);
+        assertThat(running.join().statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void pathologicalExpressionsAreAnsweredQuickly() throws Exception {
+        start(Map.of());
+        long t0 = System.nanoTime();
+        assertThat(post(ask("(((9^999)^999)^999) and " + "(".repeat(3000) + "1" + ")".repeat(3000) + " and "
+                + "1 ".repeat(5000), "")).statusCode()).isEqualTo(200);
+        assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(5_000);
+    }
+
+    @Test
     void injectsTheFailuresItIsAskedFor() throws Exception {
         start(Map.of("rate-503", "1.0"));
         assertThat(post(ask("1+1", "")).statusCode()).isEqualTo(503);
