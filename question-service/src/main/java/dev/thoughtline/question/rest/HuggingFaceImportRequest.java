@@ -1,5 +1,6 @@
 package dev.thoughtline.question.rest;
 
+import dev.thoughtline.support.ApiException;
 import java.util.Map;
 
 /**

@@ -1,5 +1,6 @@
 package dev.thoughtline.question.rest;
 
+import dev.thoughtline.support.ApiException;
 import dev.thoughtline.contracts.Ndjson;
 import dev.thoughtline.question.repository.ImportRunRepository;
 import dev.thoughtline.question.service.ImportService;

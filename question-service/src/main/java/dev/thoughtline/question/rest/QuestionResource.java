@@ -1,5 +1,6 @@
 package dev.thoughtline.question.rest;
 
+import dev.thoughtline.support.ApiException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.thoughtline.contracts.Domain;

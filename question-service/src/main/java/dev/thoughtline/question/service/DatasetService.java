@@ -10,7 +10,7 @@ import dev.thoughtline.contracts.DatasetStatus;
 import dev.thoughtline.question.QuestionDataset;
 import dev.thoughtline.question.config.QuestionConfig;
 import dev.thoughtline.question.repository.DatasetRepository;
-import dev.thoughtline.question.rest.ApiException;
+import dev.thoughtline.support.ApiException;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.buffer.Buffer;

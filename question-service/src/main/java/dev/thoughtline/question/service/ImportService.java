@@ -17,7 +17,7 @@ import dev.thoughtline.question.config.QuestionConfig;
 import dev.thoughtline.question.repository.Candidate;
 import dev.thoughtline.question.repository.ImportRunRepository;
 import dev.thoughtline.question.repository.QuestionStore;
-import dev.thoughtline.question.rest.ApiException;
+import dev.thoughtline.support.ApiException;
 import dev.thoughtline.question.rest.DatasetImportRequest;
 import dev.thoughtline.question.rest.HuggingFaceImportRequest;
 import dev.thoughtline.question.rest.ImportReport;

@@ -11,7 +11,7 @@ import dev.thoughtline.question.QuestionDataset;
 import dev.thoughtline.question.Source;
 import dev.thoughtline.question.repository.DatasetRepository;
 import dev.thoughtline.question.repository.SourceRepository;
-import dev.thoughtline.question.rest.ApiException;
+import dev.thoughtline.support.ApiException;
 import dev.thoughtline.question.rest.MixRequest;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.smallrye.mutiny.Uni;

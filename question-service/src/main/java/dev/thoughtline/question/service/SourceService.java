@@ -2,7 +2,7 @@ package dev.thoughtline.question.service;
 
 import dev.thoughtline.question.Source;
 import dev.thoughtline.question.repository.SourceRepository;
-import dev.thoughtline.question.rest.ApiException;
+import dev.thoughtline.support.ApiException;
 import dev.thoughtline.question.rest.SourceRequest;
 import dev.thoughtline.question.rest.SourceUpdate;
 import dev.thoughtline.question.rest.SourceView;

@@ -1,4 +1,4 @@
-package dev.thoughtline.question.rest;
+package dev.thoughtline.support;
 
 import dev.thoughtline.contracts.LineError;
 import dev.thoughtline.contracts.Problem;

@@ -1,4 +1,4 @@
-package dev.thoughtline.question.rest;
+package dev.thoughtline.support;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
