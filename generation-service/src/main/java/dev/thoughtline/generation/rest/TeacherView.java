@@ -1,0 +1,12 @@
+package dev.thoughtline.generation.rest;
+
+import java.time.Instant;
+
+/**
+ * A teacher as the API shows it. {@code apiKeyPresent} says whether this replica's environment holds the
+ * variable {@code apiKeyEnv} names; the key itself never appears.
+ */
+public record TeacherView(long id, String name, String baseUrl, String model, String apiKeyEnv, boolean apiKeyPresent,
+                          TeacherRequest.Defaults defaults, TeacherRequest.Limits limits, TeacherRequest.Pricing pricing,
+                          boolean supportsN, Instant createdAt) {
+}
