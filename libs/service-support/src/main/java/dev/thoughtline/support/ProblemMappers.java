@@ -61,7 +61,7 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response database(io.vertx.pgclient.PgException e, HttpServerRequest request) {
-        if ("23505".equals(e.getSqlState())) {
+        if (PgErrors.isUniqueViolation(e)) {
             return respond(Problem.of(409, "Conflict", "the request conflicts with a concurrent change; retry it"), request);
         }
         return unexpected(e, request);

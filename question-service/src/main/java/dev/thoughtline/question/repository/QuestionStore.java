@@ -1,5 +1,6 @@
 package dev.thoughtline.question.repository;
 
+import dev.thoughtline.support.PgErrors;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlClient;
@@ -92,7 +93,7 @@ public class QuestionStore {
         Tuple params = Tuple.tuple(List.of(sourceId, importId, h, e, t, a, d, m));
         // inside a transaction a failed statement would abort it: there, ON CONFLICT at once
         Uni<io.vertx.mutiny.sqlclient.RowSet<Row>> inserted = client instanceof io.vertx.mutiny.sqlclient.Pool
-                ? client.preparedQuery(INSERT).execute(params).onFailure(QuestionStore::isUniqueViolation)
+                ? client.preparedQuery(INSERT).execute(params).onFailure(PgErrors::isUniqueViolation)
                         .recoverWithUni(() -> client.preparedQuery(INSERT_ON_CONFLICT).execute(params))
                 : client.preparedQuery(INSERT_ON_CONFLICT).execute(params);
         return inserted
@@ -142,10 +143,6 @@ public class QuestionStore {
                         .map(ignored -> new BatchResult(imported, count));
             });
         });
-    }
-
-    private static boolean isUniqueViolation(Throwable e) {
-        return e instanceof io.vertx.pgclient.PgException pg && "23505".equals(pg.getSqlState());
     }
 
     /** One question with its source name, or an empty set. */

@@ -11,6 +11,7 @@ import dev.thoughtline.question.QuestionDataset;
 import dev.thoughtline.question.config.QuestionConfig;
 import dev.thoughtline.question.repository.DatasetRepository;
 import dev.thoughtline.support.ApiException;
+import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.buffer.Buffer;
@@ -57,11 +58,8 @@ public class DatasetService {
         });
     }
 
-    @WithSession
     public Uni<DatasetInfo> get(long id) {
-        return datasets.findById(id)
-                .onItem().ifNull().failWith(() -> ApiException.notFound("dataset " + id))
-                .map(this::toInfo);
+        return describe(id).map(Known::info);
     }
 
     @WithSession
@@ -133,13 +131,12 @@ public class DatasetService {
     }
 
     /** The dataset, with complete ones remembered: they never change, and paging asks for every page. */
-    @WithSession
-    Uni<Known> describe(long id) {
+    private Uni<Known> describe(long id) {
         Known known = complete.get(id);
         if (known != null) {
             return Uni.createFrom().item(known);
         }
-        return datasets.findById(id)
+        return Panache.withSession(() -> datasets.findById(id))
                 .onItem().ifNull().failWith(() -> ApiException.notFound("dataset " + id))
                 .map(d -> new Known(toInfo(d), d.maxLineBytes))
                 .invoke(k -> {

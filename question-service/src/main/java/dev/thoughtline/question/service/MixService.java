@@ -12,6 +12,7 @@ import dev.thoughtline.question.Source;
 import dev.thoughtline.question.repository.DatasetRepository;
 import dev.thoughtline.question.repository.SourceRepository;
 import dev.thoughtline.support.ApiException;
+import dev.thoughtline.support.PgErrors;
 import dev.thoughtline.question.rest.MixRequest;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.smallrye.mutiny.Uni;
@@ -75,7 +76,7 @@ public class MixService {
                             .toList(), request)))
                     .chain(id -> datasets.findById(id))
                     .map(d -> new Mixed(views.toInfo(d), true));
-        }).onFailure(MixService::isUniqueViolation).recoverWithUni(() ->
+        }).onFailure(PgErrors::isUniqueViolation).recoverWithUni(() ->
                 // the same name was mixed concurrently: answer as if this request came second
                 datasets.find("name", req.name().trim()).<QuestionDataset>firstResult().map(existing -> {
                     if (existing != null && sameRequest(existing, request)) {
@@ -244,10 +245,6 @@ public class MixService {
                 throw ApiException.badRequest("size is required with topN");
             }
         }
-    }
-
-    private static boolean isUniqueViolation(Throwable e) {
-        return e instanceof io.vertx.pgclient.PgException pg && "23505".equals(pg.getSqlState());
     }
 
     private static long seed(MixRequest req) {
