@@ -1,5 +1,6 @@
 package dev.thoughtline.generation.rest;
 
+import dev.thoughtline.generation.service.JobService;
 import dev.thoughtline.generation.service.TeacherService;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
@@ -23,9 +24,11 @@ import java.util.List;
 public class TeacherResource {
 
     private final TeacherService teachers;
+    private final JobService jobs;
 
-    public TeacherResource(TeacherService teachers) {
+    public TeacherResource(TeacherService teachers, JobService jobs) {
         this.teachers = teachers;
+        this.jobs = jobs;
     }
 
     @POST
@@ -45,5 +48,12 @@ public class TeacherResource {
     @Path("/{id}")
     public Uni<TeacherView> get(@PathParam("id") long id) {
         return teachers.get(id);
+    }
+
+    @GET
+    @Path("/{id}/usage")
+    @Operation(summary = "Requests, tokens, samples and cost over all of the teacher's jobs")
+    public Uni<TeacherUsage> usage(@PathParam("id") long id) {
+        return jobs.usage(id);
     }
 }

@@ -1,0 +1,244 @@
+package dev.thoughtline.generation.repository;
+
+import dev.thoughtline.generation.Job;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Jobs: made, read, paused, resumed and cancelled, and their input loaded into the queue page by page. */
+@ApplicationScoped
+public class JobRepository {
+
+    /** A job's open tasks: waiting in the queue, and leased (in flight, or answered and not yet stored). */
+    public record Open(long pending, long leased) {
+    }
+
+    /** A task to enqueue: one sample of one input item. */
+    public record NewTask(long seq, long itemPos, int sampleIndex, String itemId, String itemText, String itemMeta,
+                          String prompt, byte[] cacheKey) {
+    }
+
+    private final Pool pool;
+
+    public JobRepository(Pool pool) {
+        this.pool = pool;
+    }
+
+    /** Makes the job unless one has the name; returns the job under that name either way. */
+    public Uni<Job> create(String name, long teacherId, String input, int samplesPerItem, String template, String systemPrompt,
+                           String params, String request) {
+        return pool.preparedQuery("""
+                        INSERT INTO job (name, teacher_id, input, samples_per_item, prompt_template, system_prompt, params,
+                                         request, status, started_at)
+                        VALUES ($1, $2, $3, $4, $5, $6, $7::text::jsonb, $8::text::jsonb, 'running', now())
+                        ON CONFLICT (name) DO NOTHING""")
+                .execute(Tuple.tuple(java.util.Arrays.asList(name, teacherId, input, samplesPerItem, template, systemPrompt,
+                        params, request)))
+                .chain(() -> findByName(name));
+    }
+
+    public Uni<Job> findByName(String name) {
+        return pool.preparedQuery("SELECT " + Job.COLUMNS + " FROM job WHERE name = $1").execute(Tuple.of(name))
+                .map(JobRepository::one);
+    }
+
+    public Uni<Job> find(long id) {
+        return pool.preparedQuery("SELECT " + Job.COLUMNS + " FROM job WHERE id = $1").execute(Tuple.of(id))
+                .map(JobRepository::one);
+    }
+
+    public Uni<List<Job>> list() {
+        return pool.query("SELECT " + Job.COLUMNS + " FROM job ORDER BY id").execute().map(rows -> {
+            List<Job> out = new ArrayList<>(rows.size());
+            rows.forEach(r -> out.add(Job.from(r)));
+            return out;
+        });
+    }
+
+    public Uni<Open> open(long id) {
+        return pool.preparedQuery("""
+                        SELECT count(*) FILTER (WHERE state = 'pending'), count(*) FILTER (WHERE state = 'leased')
+                        FROM task WHERE job_id = $1 AND state IN ('pending', 'leased')""")
+                .execute(Tuple.of(id))
+                .map(rows -> {
+                    Row r = rows.iterator().next();
+                    return new Open(r.getLong(0), r.getLong(1));
+                });
+    }
+
+    /** Running to paused; false when the job was not running. */
+    public Uni<Boolean> pause(long id) {
+        return pool.preparedQuery("UPDATE job SET status = 'paused' WHERE id = $1 AND status = 'running'")
+                .execute(Tuple.of(id)).map(r -> r.rowCount() == 1);
+    }
+
+    /** Paused to running; false when the job was not paused. */
+    public Uni<Boolean> resume(long id) {
+        return pool.preparedQuery("UPDATE job SET status = 'running' WHERE id = $1 AND status = 'paused'")
+                .execute(Tuple.of(id)).map(r -> r.rowCount() == 1);
+    }
+
+    /**
+     * Cancels a running or paused job and every open task of it (leased ones too: their results will not
+     * be stored, and their workers abort the requests); false when the job had already ended.
+     */
+    public Uni<Boolean> cancel(long id) {
+        return pool.withTransaction(conn -> conn.preparedQuery("""
+                        UPDATE job SET status = 'cancelled', finished_at = now()
+                        WHERE id = $1 AND status IN ('running', 'paused')""")
+                .execute(Tuple.of(id))
+                .chain(r -> r.rowCount() == 0 ? Uni.createFrom().item(false)
+                        : conn.preparedQuery("""
+                                        UPDATE task SET state = 'cancelled', lease_owner = NULL, lease_until = NULL
+                                        WHERE job_id = $1 AND state IN ('pending', 'leased')""")
+                        .execute(Tuple.of(id)).replaceWith(true)));
+    }
+
+    /** Of {@code ids}, the jobs that are cancelled. */
+    public Uni<List<Long>> cancelledAmong(Long[] ids) {
+        return pool.preparedQuery("SELECT id FROM job WHERE id = ANY($1) AND status = 'cancelled'").execute(Tuple.of(ids))
+                .map(rows -> {
+                    List<Long> out = new ArrayList<>();
+                    rows.forEach(r -> out.add(r.getLong(0)));
+                    return out;
+                });
+    }
+
+    /**
+     * Takes the loading of a job's input for {@code loader}: when nobody loads it, or its loader has not been
+     * heard from for {@code staleMs}. Returns the job and the next page to read (null: the first), or null.
+     */
+    public Uni<Claimed> claimLoading(long id, String loader, long staleMs) {
+        return pool.preparedQuery("""
+                        UPDATE job SET loader = $2, loader_seen = now()
+                        WHERE id = $1 AND NOT loaded AND status IN ('running', 'paused')
+                          AND (loader IS NULL OR loader = $2 OR loader_seen < now() - $3 * interval '1 millisecond')
+                        RETURNING input_next""")
+                .execute(Tuple.of(id, loader, staleMs))
+                .chain(rows -> rows.size() == 0 ? Uni.createFrom().nullItem()
+                        : find(id).map(job -> new Claimed(job, rows.iterator().next().getString(0))));
+    }
+
+    /** A job whose loading this replica holds, and where to go on. */
+    public record Claimed(Job job, String next) {
+    }
+
+    /** Jobs whose input is not loaded and that nobody loads (or whose loader went silent). */
+    public Uni<List<Long>> orphanedLoads(long staleMs) {
+        return pool.preparedQuery("""
+                        SELECT id FROM job WHERE NOT loaded AND status IN ('running', 'paused')
+                          AND (loader IS NULL OR loader_seen < now() - $1 * interval '1 millisecond') ORDER BY id""")
+                .execute(Tuple.of(staleMs))
+                .map(rows -> {
+                    List<Long> out = new ArrayList<>();
+                    rows.forEach(r -> out.add(r.getLong(0)));
+                    return out;
+                });
+    }
+
+    /**
+     * Enqueues one page of the input and moves the job's cursor past it, in one transaction, so a loader that
+     * dies mid-way is resumed exactly. False when this loader no longer holds the job (it was taken over, or
+     * the job was cancelled): nothing is written.
+     */
+    public Uni<Boolean> enqueuePage(long jobId, long teacherId, String loader, List<NewTask> tasks, long items, String next) {
+        return pool.withTransaction(conn -> conn.preparedQuery("""
+                        UPDATE job SET input_next = $3, item_count = item_count + $4, task_count = task_count + $5,
+                                       loader_seen = now(), loaded = $6
+                        WHERE id = $1 AND loader = $2 AND status IN ('running', 'paused') AND NOT loaded""")
+                .execute(Tuple.tuple(java.util.Arrays.asList(jobId, loader, next, items, (long) tasks.size(), next == null)))
+                .chain(updated -> {
+                    if (updated.rowCount() == 0) {
+                        return Uni.createFrom().item(false);
+                    }
+                    Uni<Void> insert = tasks.isEmpty() ? Uni.createFrom().voidItem() : insertTasks(conn, jobId, teacherId, tasks);
+                    return insert.chain(() -> next == null ? TaskQueue.finishJobs(conn, List.of(jobId)) : Uni.createFrom().voidItem())
+                            .replaceWith(true);
+                }));
+    }
+
+    private static Uni<Void> insertTasks(io.vertx.mutiny.sqlclient.SqlConnection conn, long jobId, long teacherId, List<NewTask> tasks) {
+        int n = tasks.size();
+        Long[] seq = new Long[n];
+        Long[] pos = new Long[n];
+        Integer[] sample = new Integer[n];
+        String[] itemId = new String[n];
+        String[] text = new String[n];
+        String[] meta = new String[n];
+        String[] prompt = new String[n];
+        io.vertx.core.buffer.Buffer[] key = new io.vertx.core.buffer.Buffer[n];
+        for (int i = 0; i < n; i++) {
+            NewTask t = tasks.get(i);
+            seq[i] = t.seq();
+            pos[i] = t.itemPos();
+            sample[i] = t.sampleIndex();
+            itemId[i] = t.itemId();
+            text[i] = t.itemText();
+            meta[i] = t.itemMeta();
+            prompt[i] = t.prompt();
+            key[i] = io.vertx.core.buffer.Buffer.buffer(t.cacheKey());
+        }
+        return conn.preparedQuery("""
+                        INSERT INTO task (job_id, teacher_id, seq, item_pos, sample_index, item_id, item_text, item_meta, prompt, cache_key)
+                        SELECT $1, $2, u.seq, u.pos, u.sample, u.item_id, u.text, u.meta::jsonb, u.prompt, u.key
+                        FROM unnest($3::bigint[], $4::bigint[], $5::int[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bytea[])
+                             AS u(seq, pos, sample, item_id, text, meta, prompt, key)
+                        ON CONFLICT (job_id, item_pos, sample_index) DO NOTHING""")
+                .execute(Tuple.tuple(List.<Object>of(jobId, teacherId, seq, pos, sample, itemId, text, meta, prompt, key)))
+                .replaceWithVoid();
+    }
+
+    /** Fails a job whose input cannot be loaded; its open tasks are cancelled, so none is worked. */
+    public Uni<Void> failLoading(long jobId, String reason) {
+        return pool.withTransaction(conn -> conn.preparedQuery("""
+                        UPDATE job SET status = 'failed', error = $2, finished_at = now()
+                        WHERE id = $1 AND status IN ('running', 'paused')""")
+                .execute(Tuple.of(jobId, reason))
+                .chain(() -> conn.preparedQuery("""
+                                UPDATE task SET state = 'cancelled', lease_owner = NULL, lease_until = NULL
+                                WHERE job_id = $1 AND state IN ('pending', 'leased')""")
+                        .execute(Tuple.of(jobId)))
+                .replaceWithVoid());
+    }
+
+    /**
+     * One page of a job's stored samples after {@code seq}: seq, item id, question text, item metadata (JSON),
+     * sample index, and the result's columns. One row more than {@code limit} says another page follows.
+     */
+    public Uni<RowSet<Row>> results(long jobId, long after, int limit) {
+        return pool.preparedQuery("""
+                        SELECT r.seq, t.item_id, t.item_text, t.item_meta::text, t.sample_index, r.reasoning, r.content,
+                               r.final_answer, r.finish_reason, r.prompt_tokens, r.completion_tokens, r.latency_ms, r.cached
+                        FROM result r JOIN task t ON t.id = r.task_id
+                        WHERE r.job_id = $1 AND r.seq > $2 ORDER BY r.seq LIMIT $3""")
+                .execute(Tuple.of(jobId, after, limit + 1));
+    }
+
+    /** Failed tasks of a job: item id, sample index, attempts, last error. */
+    public Uni<RowSet<Row>> failures(long jobId, int limit) {
+        return pool.preparedQuery("""
+                        SELECT item_id, sample_index, attempts, last_error FROM task
+                        WHERE job_id = $1 AND state = 'failed' ORDER BY seq LIMIT $2""")
+                .execute(Tuple.of(jobId, limit));
+    }
+
+    /** Requests, tokens and samples per teacher over all its jobs. */
+    public Uni<Row> usage(long teacherId) {
+        return pool.preparedQuery("""
+                        SELECT count(*), coalesce(sum(requests), 0), coalesce(sum(failed_requests), 0),
+                               coalesce(sum(prompt_tokens), 0), coalesce(sum(completion_tokens), 0),
+                               coalesce(sum(done_count), 0), coalesce(sum(cached_count), 0), coalesce(sum(failed_count), 0)
+                        FROM job WHERE teacher_id = $1""")
+                .execute(Tuple.of(teacherId)).map(rows -> rows.iterator().next());
+    }
+
+    private static Job one(RowSet<Row> rows) {
+        return rows.size() == 0 ? null : Job.from(rows.iterator().next());
+    }
+}

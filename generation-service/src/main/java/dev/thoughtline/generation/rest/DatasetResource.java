@@ -1,0 +1,64 @@
+package dev.thoughtline.generation.rest;
+
+import dev.thoughtline.contracts.DatasetInfo;
+import dev.thoughtline.contracts.LinkHeader;
+import dev.thoughtline.contracts.Ndjson;
+import dev.thoughtline.generation.service.TraceDatasetService;
+import io.smallrye.mutiny.Uni;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+import java.util.List;
+
+/** The dataset contract over jobs' outputs: {@code GET {ref}} and {@code GET {ref}/items}; a job's id is its dataset's id. */
+@Path("/api/v1/datasets")
+@Tag(name = "datasets")
+public class DatasetResource {
+
+    private final TraceDatasetService datasets;
+
+    public DatasetResource(TraceDatasetService datasets) {
+        this.datasets = datasets;
+    }
+
+    @GET
+    @Produces(MediaType.APPLICATION_JSON)
+    public Uni<List<DatasetInfo>> list() {
+        return datasets.list();
+    }
+
+    @GET
+    @Path("/{id}")
+    @Produces(MediaType.APPLICATION_JSON)
+    public Uni<DatasetInfo> get(@PathParam("id") long id) {
+        return datasets.get(id);
+    }
+
+    @GET
+    @Path("/{id}/items")
+    @Produces(Ndjson.MEDIA_TYPE)
+    @Operation(summary = "Trace items as NDJSON in (item, sample) order; Link: rel=\"next\" while more remain (limit <= 10000)")
+    public Uni<Response> items(@PathParam("id") long id, @QueryParam("after") String after,
+                               @QueryParam("limit") String limit, @Context UriInfo uri) {
+        return datasets.items(id, after, limit).map(page -> {
+            Response.ResponseBuilder r = Response.ok(page.ndjson().getDelegate(), Ndjson.MEDIA_TYPE)
+                    .header("X-Item-Count", page.count());
+            if (page.next() != null) {
+                r.header("Link", LinkHeader.next(uri.getRequestUriBuilder()
+                        .replaceQueryParam("after", page.next())
+                        .replaceQueryParam("limit", limit)
+                        .build()));
+            }
+            return r.build();
+        });
+    }
+}
