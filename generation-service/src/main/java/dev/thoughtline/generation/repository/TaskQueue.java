@@ -134,11 +134,15 @@ public class TaskQueue {
                 });
     }
 
-    /** Extends every lease {@code owner} holds: requests to a teacher may run for minutes. */
+    /**
+     * Extends every lease {@code owner} holds: requests to a teacher may run for minutes. Rows that a store
+     * is finishing are skipped rather than waited for (they are leaving the lease anyway), so a renewal never
+     * deadlocks with the owner's own store.
+     */
     public Uni<Integer> renew(String owner, long leaseMs) {
         return pool.preparedQuery("""
                         UPDATE task SET lease_until = now() + $2 * interval '1 millisecond'
-                        WHERE lease_owner = $1 AND state = 'leased'""")
+                        WHERE id IN (SELECT id FROM task WHERE lease_owner = $1 AND state = 'leased' FOR UPDATE SKIP LOCKED)""")
                 .execute(Tuple.of(owner, leaseMs)).map(r -> r.rowCount());
     }
 
