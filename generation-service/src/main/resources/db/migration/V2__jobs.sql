@@ -34,8 +34,21 @@ CREATE TABLE job (
     finished_at       timestamptz
 );
 
+-- A job's input items, each stored once however many samples it gets: the rendered prompt, and what a trace
+-- keeps of the item (its id, its text, its metadata with domain, source and reference answer).
+CREATE TABLE job_item (
+    job_id     bigint NOT NULL REFERENCES job (id),
+    item_pos   bigint NOT NULL,
+    item_id    text   NOT NULL,
+    item_text  text   NOT NULL,
+    item_meta  jsonb  NOT NULL,
+    prompt     text   NOT NULL,
+    PRIMARY KEY (job_id, item_pos)
+);
+
 -- The work queue: one task per (job, item, sample). state: pending | leased | done | failed | cancelled.
--- seq orders the job's samples (item position, then sample index) and is the trace dataset's cursor.
+-- seq orders the job's samples (item position, then sample index) and is the trace dataset's cursor. Rows are
+-- narrow: they are rewritten at every state change.
 CREATE TABLE task (
     id            bigserial PRIMARY KEY,
     job_id        bigint      NOT NULL REFERENCES job (id),
@@ -43,10 +56,6 @@ CREATE TABLE task (
     seq           bigint      NOT NULL,
     item_pos      bigint      NOT NULL,
     sample_index  int         NOT NULL,
-    item_id       text        NOT NULL,
-    item_text     text        NOT NULL,
-    item_meta     jsonb       NOT NULL,
-    prompt        text        NOT NULL,
     cache_key     bytea       NOT NULL,
     state         text        NOT NULL DEFAULT 'pending',
     not_before    timestamptz NOT NULL DEFAULT now(),
@@ -55,18 +64,21 @@ CREATE TABLE task (
     attempts      int         NOT NULL DEFAULT 0,
     counted_failures int      NOT NULL DEFAULT 0,
     last_error    text,
-    UNIQUE (job_id, item_pos, sample_index)
+    UNIQUE (job_id, seq)
 );
+-- Every state change rewrites a task's index entries (no HOT update is possible), so the indexes are few:
+-- claims use task_claimable, lease expiry and concurrency use task_leased; a job's open tasks are counted from
+-- its counters (task_count - done - failed), and a worker renews its leases by task id.
 CREATE INDEX task_claimable ON task (teacher_id, job_id, id) WHERE state = 'pending';
 CREATE INDEX task_leased ON task (teacher_id, lease_until) WHERE state = 'leased';
-CREATE INDEX task_owner ON task (lease_owner) WHERE state = 'leased';
-CREATE INDEX task_open ON task (job_id) WHERE state IN ('pending', 'leased');
 
 -- Stored samples, at most one per (job, item, sample) whatever crashes and retries happen. They are also
 -- the request cache: a task whose cache_key some result already has is answered from it.
 CREATE TABLE result (
     job_id            bigint      NOT NULL REFERENCES job (id),
     seq               bigint      NOT NULL,
+    item_pos          bigint      NOT NULL,
+    sample_index      int         NOT NULL,
     task_id           bigint      NOT NULL,
     cache_key         bytea       NOT NULL,
     reasoning         text        NOT NULL,

@@ -10,7 +10,8 @@ public sealed interface Outcome {
     /**
      * The teacher answered.
      *
-     * @param requestShare this sample's share of the request (1 alone; 1/n of a request with {@code n} samples)
+     * @param requestShare the requests this outcome accounts for: 1 for the first sample of a request, 0 for the
+     *                     other samples of a request with {@code n} (so a request split over two stores counts once)
      */
     record Answered(Task task, long teacherId, String reasoning, String content, String finalAnswer, String finishReason,
                     long promptTokens, long completionTokens, long latencyMs, double requestShare) implements Outcome {

@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 public final class ContractServer implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final java.util.concurrent.atomic.AtomicLong QUESTION_SETS = new java.util.concurrent.atomic.AtomicLong();
 
     private final Vertx vertx = Vertx.vertx();
     private final HttpServer server;
@@ -72,12 +73,12 @@ public final class ContractServer implements AutoCloseable {
     }
 
     /**
-     * A complete question dataset of {@code n} arithmetic questions, none asked by another dataset of this
-     * server (so no test is answered from another's cache); returns its DatasetRef.
+     * A complete question dataset of {@code n} arithmetic questions, none asked by another dataset made in
+     * this JVM (so no test is answered from another's cache); returns its DatasetRef.
      */
     public synchronized String questions(String prefix, int n) {
         List<String> lines = new ArrayList<>();
-        long shift = next * 1000;
+        long shift = QUESTION_SETS.incrementAndGet() * 100_000;
         for (int i = 1; i <= n; i++) {
             ObjectNode q = JSON.createObjectNode().put("id", prefix + "-" + i)
                     .put("text", "What is " + i + " * 7 + " + (shift + i % 13) + "?").put("domain", "math").put("source", prefix)

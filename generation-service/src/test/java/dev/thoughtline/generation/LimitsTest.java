@@ -129,7 +129,8 @@ class LimitsTest {
             res.body().filter(l -> l.startsWith("data:")).forEach(l -> events.add(JsonPath.from(l.substring(5))));
 
             assertThat(events.size()).isGreaterThan(1);
-            assertThat(events.get(events.size() - 1).getString("status")).isEqualTo("complete");
+            assertThat(events.get(events.size() - 1).getString("status")).as(events.get(events.size() - 1).prettify()).isEqualTo("complete");
+            assertThat(events.get(events.size() - 1).getLong("done")).as(events.get(events.size() - 1).prettify()).isEqualTo(40);
             assertThat(events.get(events.size() - 1).getLong("done")).isEqualTo(40);
             for (int i = 1; i < events.size(); i++) {
                 assertThat(events.get(i).getLong("done")).isGreaterThanOrEqualTo(events.get(i - 1).getLong("done"));

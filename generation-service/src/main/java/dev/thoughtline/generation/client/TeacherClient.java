@@ -22,8 +22,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -298,14 +296,20 @@ public final class TeacherClient implements AutoCloseable {
         }
     }
 
-    /** Server-sent events of chat completion chunks, assembled per sample. */
+    /**
+     * Server-sent events of chat completion chunks, assembled per sample. Bytes are scanned for lines in a
+     * growable array and each {@code data:} line is read with Jackson's streaming parser, taking only the fields
+     * it needs: a long answer is thousands of chunks, and this runs for every one of them.
+     */
     private final class Stream {
         private final int n;
         private final long start;
-        private Buffer pending = Buffer.buffer();
-        private final Map<Integer, StringBuilder> reasoning = new TreeMap<>();
-        private final Map<Integer, StringBuilder> content = new TreeMap<>();
-        private final Map<Integer, String> finish = new TreeMap<>();
+        private byte[] pending = new byte[1024];
+        private int pendingLength;
+        private final StringBuilder[] reasoning;
+        private final StringBuilder[] content;
+        private final String[] finish;
+        private int finished;
         private long promptTokens;
         private long completionTokens;
         private long firstTokenNanos = -1;
@@ -315,77 +319,109 @@ public final class TeacherClient implements AutoCloseable {
         Stream(int n, long start) {
             this.n = n;
             this.start = start;
+            this.reasoning = new StringBuilder[n];
+            this.content = new StringBuilder[n];
+            this.finish = new String[n];
+            for (int i = 0; i < n; i++) {
+                reasoning[i] = new StringBuilder();
+                content[i] = new StringBuilder();
+            }
         }
 
         void feed(Buffer chunk) {
-            pending.appendBuffer(chunk);
+            int len = chunk.length();
+            if (pendingLength + len > pending.length) {
+                pending = java.util.Arrays.copyOf(pending, Math.max(pending.length * 2, pendingLength + len));
+            }
+            chunk.getBytes(0, len, pending, pendingLength);
+            int scanFrom = pendingLength;
+            pendingLength += len;
             int from = 0;
-            int len = pending.length();
-            for (int i = 0; i < len; i++) {
-                if (pending.getByte(i) == '\n') {
-                    line(pending.getString(from, i, "UTF-8"));
+            for (int i = scanFrom; i < pendingLength; i++) {
+                if (pending[i] == '\n') {
+                    line(pending, from, i);
                     from = i + 1;
                 }
             }
-            pending = from == 0 ? pending : pending.getBuffer(from, len);
+            if (from > 0) {
+                System.arraycopy(pending, from, pending, 0, pendingLength - from);
+                pendingLength -= from;
+            }
         }
 
-        private void line(String raw) {
-            String line = raw.endsWith("\r") ? raw.substring(0, raw.length() - 1) : raw;
-            if (!line.startsWith("data:")) {
+        /** One line, bytes {@code [from, to)} of {@code b}, without its newline. */
+        private void line(byte[] b, int from, int to) {
+            if (to > from && b[to - 1] == '\r') {
+                to--;
+            }
+            if (to - from < 5 || b[from] != 'd' || b[from + 1] != 'a' || b[from + 2] != 't' || b[from + 3] != 'a' || b[from + 4] != ':') {
                 return;
             }
-            String data = line.substring(5).trim();
-            if (data.equals("[DONE]")) {
+            int at = from + 5;
+            while (at < to && b[at] == ' ') {
+                at++;
+            }
+            if (to - at == 6 && b[at] == '[' && b[at + 1] == 'D' && b[at + 2] == 'O' && b[at + 3] == 'N' && b[at + 4] == 'E' && b[at + 5] == ']') {
                 done = true;
                 return;
             }
-            JsonNode chunk;
             try {
-                chunk = mapper.readTree(data);
-            } catch (Exception e) {
+                chunks.read(b, at, to, sink);
+            } catch (ChunkReader.Malformed e) {
                 // a chunk we cannot read may have carried text: the completion cannot be trusted
                 unreadable++;
-                return;
-            }
-            JsonNode usage = chunk.get("usage");
-            if (usage != null && usage.isObject()) {
-                promptTokens = usage.path("prompt_tokens").asLong();
-                completionTokens = usage.path("completion_tokens").asLong();
-            }
-            for (JsonNode c : chunk.path("choices")) {
-                int index = c.path("index").asInt();
-                JsonNode delta = c.path("delta");
-                String r = delta.path("reasoning_content").asText(delta.path("reasoning").asText(""));
-                String t = delta.path("content").asText("");
-                if ((!r.isEmpty() || !t.isEmpty()) && firstTokenNanos < 0) {
-                    firstTokenNanos = System.nanoTime();
-                }
-                reasoning.computeIfAbsent(index, k -> new StringBuilder()).append(r);
-                content.computeIfAbsent(index, k -> new StringBuilder()).append(t);
-                if (c.hasNonNull("finish_reason")) {
-                    finish.put(index, c.get("finish_reason").asText());
-                }
             }
         }
 
+        private final ChunkReader chunks = new ChunkReader();
+
+        private final ChunkReader.Sink sink = new ChunkReader.Sink() {
+            @Override
+            public void delta(int index, String r, String t, String reason) throws ChunkReader.Malformed {
+                if (index < 0 || index >= n) {
+                    throw new ChunkReader.Malformed("choice index " + index + " outside 0.." + (n - 1));
+                }
+                if (((r != null && !r.isEmpty()) || (t != null && !t.isEmpty())) && firstTokenNanos < 0) {
+                    firstTokenNanos = System.nanoTime();
+                }
+                if (r != null) {
+                    reasoning[index].append(r);
+                }
+                if (t != null) {
+                    content[index].append(t);
+                }
+                if (reason != null) {
+                    if (finish[index] == null) {
+                        finished++;
+                    }
+                    finish[index] = reason;
+                }
+            }
+
+            @Override
+            public void usage(long prompt, long completion) {
+                promptTokens = prompt;
+                completionTokens = completion;
+            }
+        };
+
         /** The end of the stream: a last line without its newline still counts. */
         void end() {
-            if (pending.length() > 0) {
-                line(pending.toString(StandardCharsets.UTF_8));
-                pending = Buffer.buffer();
+            if (pendingLength > 0) {
+                line(pending, 0, pendingLength);
+                pendingLength = 0;
             }
         }
 
         /** The completion, or null when the stream is incomplete. */
         Completion completion() {
-            if (!done || finish.size() < n || unreadable > 0) {
+            if (!done || finished < n || unreadable > 0) {
                 return null;
             }
             java.util.List<Completion.Choice> choices = new java.util.ArrayList<>(n);
             for (int i = 0; i < n; i++) {
-                String r = reasoning.getOrDefault(i, new StringBuilder()).toString();
-                String t = content.getOrDefault(i, new StringBuilder()).toString();
+                String r = reasoning[i].toString();
+                String t = content[i].toString();
                 if (r.isEmpty() && t.startsWith("<think>")) {
                     int end = t.indexOf("</think>");
                     if (end < 0) {
@@ -398,10 +434,7 @@ public final class TeacherClient implements AutoCloseable {
                     r = r.strip();
                     t = t.strip();
                 }
-                if (!finish.containsKey(i)) {
-                    return null;
-                }
-                choices.add(new Completion.Choice(i, r, t, finish.get(i)));
+                choices.add(new Completion.Choice(i, r, t, finish[i]));
             }
             long now = System.nanoTime();
             return new Completion(choices, promptTokens, completionTokens,

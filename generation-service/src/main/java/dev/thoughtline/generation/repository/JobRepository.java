@@ -19,9 +19,8 @@ public class JobRepository {
     public record Open(long pending, long leased) {
     }
 
-    /** A task to enqueue: one sample of one input item. */
-    public record NewTask(long seq, long itemPos, int sampleIndex, String itemId, String itemText, String itemMeta,
-                          String prompt, byte[] cacheKey) {
+    /** An input item to enqueue, with the cache key of each of its samples (sample i is keys[i]). */
+    public record NewItem(long itemPos, String itemId, String itemText, String itemMeta, String prompt, byte[][] cacheKeys) {
     }
 
     private final Pool pool;
@@ -61,14 +60,17 @@ public class JobRepository {
         });
     }
 
-    public Uni<Open> open(long id) {
-        return pool.preparedQuery("""
-                        SELECT count(*) FILTER (WHERE state = 'pending'), count(*) FILTER (WHERE state = 'leased')
-                        FROM task WHERE job_id = $1 AND state IN ('pending', 'leased')""")
-                .execute(Tuple.of(id))
+    /**
+     * A job's open tasks. Every task ends done (a result stored) or failed, each counted once, so the open
+     * ones are the rest; the leased ones are counted among the teacher's leases (at most its concurrency).
+     */
+    public Uni<Open> open(Job job) {
+        long open = Math.max(0, job.taskCount() - job.done() - job.failed());
+        return pool.preparedQuery("SELECT count(*) FROM task WHERE teacher_id = $1 AND state = 'leased' AND job_id = $2")
+                .execute(Tuple.of(job.teacherId(), job.id()))
                 .map(rows -> {
-                    Row r = rows.iterator().next();
-                    return new Open(r.getLong(0), r.getLong(1));
+                    long leased = Math.min(open, rows.iterator().next().getLong(0));
+                    return new Open(open - leased, leased);
                 });
     }
 
@@ -147,50 +149,61 @@ public class JobRepository {
      * dies mid-way is resumed exactly. False when this loader no longer holds the job (it was taken over, or
      * the job was cancelled): nothing is written.
      */
-    public Uni<Boolean> enqueuePage(long jobId, long teacherId, String loader, List<NewTask> tasks, long items, String next) {
+    public Uni<Boolean> enqueuePage(long jobId, long teacherId, String loader, List<NewItem> items, int samplesPerItem, String next) {
         return pool.withTransaction(conn -> conn.preparedQuery("""
                         UPDATE job SET input_next = $3, item_count = item_count + $4, task_count = task_count + $5,
                                        loader_seen = now(), loaded = $6
                         WHERE id = $1 AND loader = $2 AND status IN ('running', 'paused') AND NOT loaded""")
-                .execute(Tuple.tuple(java.util.Arrays.asList(jobId, loader, next, items, (long) tasks.size(), next == null)))
+                .execute(Tuple.tuple(java.util.Arrays.asList(jobId, loader, next, (long) items.size(), (long) items.size() * samplesPerItem, next == null)))
                 .chain(updated -> {
                     if (updated.rowCount() == 0) {
                         return Uni.createFrom().item(false);
                     }
-                    Uni<Void> insert = tasks.isEmpty() ? Uni.createFrom().voidItem() : insertTasks(conn, jobId, teacherId, tasks);
+                    Uni<Void> insert = items.isEmpty() ? Uni.createFrom().voidItem() : insert(conn, jobId, teacherId, items, samplesPerItem);
                     return insert.chain(() -> next == null ? TaskQueue.finishJobs(conn, List.of(jobId)) : Uni.createFrom().voidItem())
                             .replaceWith(true);
                 }));
     }
 
-    private static Uni<Void> insertTasks(io.vertx.mutiny.sqlclient.SqlConnection conn, long jobId, long teacherId, List<NewTask> tasks) {
-        int n = tasks.size();
-        Long[] seq = new Long[n];
+    private static Uni<Void> insert(io.vertx.mutiny.sqlclient.SqlConnection conn, long jobId, long teacherId, List<NewItem> items,
+                                    int k) {
+        int n = items.size();
         Long[] pos = new Long[n];
-        Integer[] sample = new Integer[n];
         String[] itemId = new String[n];
         String[] text = new String[n];
         String[] meta = new String[n];
         String[] prompt = new String[n];
-        io.vertx.core.buffer.Buffer[] key = new io.vertx.core.buffer.Buffer[n];
+        Long[] seq = new Long[n * k];
+        Long[] taskPos = new Long[n * k];
+        Integer[] sample = new Integer[n * k];
+        io.vertx.core.buffer.Buffer[] key = new io.vertx.core.buffer.Buffer[n * k];
         for (int i = 0; i < n; i++) {
-            NewTask t = tasks.get(i);
-            seq[i] = t.seq();
-            pos[i] = t.itemPos();
-            sample[i] = t.sampleIndex();
-            itemId[i] = t.itemId();
-            text[i] = t.itemText();
-            meta[i] = t.itemMeta();
-            prompt[i] = t.prompt();
-            key[i] = io.vertx.core.buffer.Buffer.buffer(t.cacheKey());
+            NewItem item = items.get(i);
+            pos[i] = item.itemPos();
+            itemId[i] = item.itemId();
+            text[i] = item.itemText();
+            meta[i] = item.itemMeta();
+            prompt[i] = item.prompt();
+            for (int s = 0; s < k; s++) {
+                int at = i * k + s;
+                seq[at] = (item.itemPos() - 1) * k + s + 1;
+                taskPos[at] = item.itemPos();
+                sample[at] = s;
+                key[at] = io.vertx.core.buffer.Buffer.buffer(item.cacheKeys()[s]);
+            }
         }
         return conn.preparedQuery("""
-                        INSERT INTO task (job_id, teacher_id, seq, item_pos, sample_index, item_id, item_text, item_meta, prompt, cache_key)
-                        SELECT $1, $2, u.seq, u.pos, u.sample, u.item_id, u.text, u.meta::jsonb, u.prompt, u.key
-                        FROM unnest($3::bigint[], $4::bigint[], $5::int[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bytea[])
-                             AS u(seq, pos, sample, item_id, text, meta, prompt, key)
-                        ON CONFLICT (job_id, item_pos, sample_index) DO NOTHING""")
-                .execute(Tuple.tuple(List.<Object>of(jobId, teacherId, seq, pos, sample, itemId, text, meta, prompt, key)))
+                        INSERT INTO job_item (job_id, item_pos, item_id, item_text, item_meta, prompt)
+                        SELECT $1, u.pos, u.item_id, u.text, u.meta::jsonb, u.prompt
+                        FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(pos, item_id, text, meta, prompt)
+                        ON CONFLICT (job_id, item_pos) DO NOTHING""")
+                .execute(Tuple.of(jobId, pos, itemId, text, meta, prompt))
+                .chain(() -> conn.preparedQuery("""
+                                INSERT INTO task (job_id, teacher_id, seq, item_pos, sample_index, cache_key)
+                                SELECT $1, $2, u.seq, u.pos, u.sample, u.key
+                                FROM unnest($3::bigint[], $4::bigint[], $5::int[], $6::bytea[]) AS u(seq, pos, sample, key)
+                                ON CONFLICT (job_id, seq) DO NOTHING""")
+                        .execute(Tuple.tuple(List.<Object>of(jobId, teacherId, seq, taskPos, sample, key))))
                 .replaceWithVoid();
     }
 
@@ -213,9 +226,9 @@ public class JobRepository {
      */
     public Uni<RowSet<Row>> results(long jobId, long after, int limit) {
         return pool.preparedQuery("""
-                        SELECT r.seq, t.item_id, t.item_text, t.item_meta::text, t.sample_index, r.reasoning, r.content,
+                        SELECT r.seq, i.item_id, i.item_text, i.item_meta::text, r.sample_index, r.reasoning, r.content,
                                r.final_answer, r.finish_reason, r.prompt_tokens, r.completion_tokens, r.latency_ms, r.cached
-                        FROM result r JOIN task t ON t.id = r.task_id
+                        FROM result r JOIN job_item i ON i.job_id = r.job_id AND i.item_pos = r.item_pos
                         WHERE r.job_id = $1 AND r.seq > $2 ORDER BY r.seq LIMIT $3""")
                 .execute(Tuple.of(jobId, after, limit + 1));
     }
@@ -223,8 +236,9 @@ public class JobRepository {
     /** Failed tasks of a job: item id, sample index, attempts, last error. */
     public Uni<RowSet<Row>> failures(long jobId, int limit) {
         return pool.preparedQuery("""
-                        SELECT item_id, sample_index, attempts, last_error FROM task
-                        WHERE job_id = $1 AND state = 'failed' ORDER BY seq LIMIT $2""")
+                        SELECT i.item_id, t.sample_index, t.attempts, t.last_error
+                        FROM task t JOIN job_item i ON i.job_id = t.job_id AND i.item_pos = t.item_pos
+                        WHERE t.job_id = $1 AND t.state = 'failed' ORDER BY t.seq LIMIT $2""")
                 .execute(Tuple.of(jobId, limit));
     }
 

@@ -119,8 +119,8 @@ public class TaskQueue {
                             LIMIT $2
                             FOR UPDATE OF t SKIP LOCKED)
                         UPDATE task t SET state = 'leased', lease_owner = $3, lease_until = now() + $4 * interval '1 millisecond'
-                        FROM c WHERE t.id = c.id
-                        RETURNING t.id, t.job_id, t.seq, t.item_pos, t.sample_index, t.prompt, t.cache_key,
+                        FROM c, job_item i WHERE t.id = c.id AND i.job_id = t.job_id AND i.item_pos = t.item_pos
+                        RETURNING t.id, t.job_id, t.seq, t.item_pos, t.sample_index, i.prompt, t.cache_key,
                                   EXISTS (SELECT 1 FROM result r WHERE r.cache_key = t.cache_key), t.counted_failures""")
                 .execute(Tuple.of(teacherId, k, owner, leaseMs))
                 .map(rows -> {
@@ -135,15 +135,19 @@ public class TaskQueue {
     }
 
     /**
-     * Extends every lease {@code owner} holds: requests to a teacher may run for minutes. Rows that a store
-     * is finishing are skipped rather than waited for (they are leaving the lease anyway), so a renewal never
-     * deadlocks with the owner's own store.
+     * Extends the leases of {@code ids} that {@code owner} still holds: requests to a teacher may run for
+     * minutes. Rows that a store is finishing are skipped rather than waited for (they are leaving the lease
+     * anyway), so a renewal never deadlocks with the owner's own store.
      */
-    public Uni<Integer> renew(String owner, long leaseMs) {
+    public Uni<Integer> renew(String owner, Long[] ids, long leaseMs) {
+        if (ids.length == 0) {
+            return Uni.createFrom().item(0);
+        }
         return pool.preparedQuery("""
-                        UPDATE task SET lease_until = now() + $2 * interval '1 millisecond'
-                        WHERE id IN (SELECT id FROM task WHERE lease_owner = $1 AND state = 'leased' FOR UPDATE SKIP LOCKED)""")
-                .execute(Tuple.of(owner, leaseMs)).map(r -> r.rowCount());
+                        UPDATE task SET lease_until = now() + $3 * interval '1 millisecond'
+                        WHERE id IN (SELECT id FROM task WHERE id = ANY($1) AND lease_owner = $2 AND state = 'leased'
+                                     FOR UPDATE SKIP LOCKED)""")
+                .execute(Tuple.of(ids, owner, leaseMs)).map(r -> r.rowCount());
     }
 
     /**
@@ -267,10 +271,10 @@ public class TaskQueue {
         }
         // a task someone cancelled, or finished meanwhile, gets no result from this worker
         return conn.preparedQuery("""
-                        INSERT INTO result (job_id, seq, task_id, cache_key, reasoning, content, final_answer, finish_reason,
-                                            prompt_tokens, completion_tokens, latency_ms, cached)
-                        SELECT u.job_id, u.seq, u.task_id, u.cache_key, u.reasoning, u.content, u.answer, u.finish,
-                               u.pt, u.ct, u.lat, false
+                        INSERT INTO result (job_id, seq, item_pos, sample_index, task_id, cache_key, reasoning, content, final_answer,
+                                            finish_reason, prompt_tokens, completion_tokens, latency_ms, cached)
+                        SELECT u.job_id, u.seq, t.item_pos, t.sample_index, u.task_id, u.cache_key, u.reasoning, u.content, u.answer,
+                               u.finish, u.pt, u.ct, u.lat, false
                         FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bytea[], $5::text[], $6::text[], $7::text[],
                                     $8::text[], $9::bigint[], $10::bigint[], $11::bigint[])
                              AS u(job_id, seq, task_id, cache_key, reasoning, content, answer, finish, pt, ct, lat)
@@ -287,10 +291,10 @@ public class TaskQueue {
         }
         Long[] task = hits.stream().map(h -> h.task().id()).toArray(Long[]::new);
         return conn.preparedQuery("""
-                        INSERT INTO result (job_id, seq, task_id, cache_key, reasoning, content, final_answer, finish_reason,
-                                            prompt_tokens, completion_tokens, latency_ms, cached)
-                        SELECT t.job_id, t.seq, t.id, t.cache_key, s.reasoning, s.content, s.final_answer, s.finish_reason,
-                               s.prompt_tokens, s.completion_tokens, s.latency_ms, true
+                        INSERT INTO result (job_id, seq, item_pos, sample_index, task_id, cache_key, reasoning, content, final_answer,
+                                            finish_reason, prompt_tokens, completion_tokens, latency_ms, cached)
+                        SELECT t.job_id, t.seq, t.item_pos, t.sample_index, t.id, t.cache_key, s.reasoning, s.content, s.final_answer,
+                               s.finish_reason, s.prompt_tokens, s.completion_tokens, s.latency_ms, true
                         FROM task t
                         CROSS JOIN LATERAL (SELECT * FROM result r WHERE r.cache_key = t.cache_key LIMIT 1) s
                         WHERE t.id = ANY($1) AND t.state IN ('leased', 'pending')
@@ -412,7 +416,8 @@ public class TaskQueue {
 
     /**
      * Jobs whose input is loaded and whose every task is done or failed finish: complete when at least one
-     * sample is stored, failed (with a failed task's error) when none is.
+     * sample is stored, failed (with a failed task's error) when none is. Each task is counted once, as done
+     * or as failed, in the transaction that settles it, so the counters say when nothing is left.
      */
     public static Uni<Void> finishJobs(SqlConnection conn, java.util.Collection<Long> jobs) {
         if (jobs.isEmpty()) {
@@ -424,11 +429,11 @@ public class TaskQueue {
                             error = CASE WHEN j.done_count = 0 AND j.task_count > 0
                                          THEN 'every sample failed; the last error: '
                                               || coalesce((SELECT t.last_error FROM task t WHERE t.job_id = j.id AND t.state = 'failed'
-                                                           ORDER BY t.id DESC LIMIT 1), 'unknown')
+                                                           ORDER BY t.seq DESC LIMIT 1), 'unknown')
                                          ELSE j.error END,
                             finished_at = now()
                         WHERE j.id = ANY($1) AND j.status IN ('running', 'paused') AND j.loaded
-                          AND NOT EXISTS (SELECT 1 FROM task t WHERE t.job_id = j.id AND t.state IN ('pending', 'leased'))""")
+                          AND j.done_count + j.failed_count >= j.task_count""")
                 .execute(Tuple.of(jobs.stream().sorted().toArray(Long[]::new))).replaceWithVoid();
     }
 

@@ -68,6 +68,7 @@ public class Engine {
     private volatile boolean stopping;
     private volatile int failedFlushes;
     private volatile int isolate;
+    private volatile List<Outcome> inFlush = List.of();
 
     public Engine(Vertx vertx, TaskQueue queue, JobRepository jobs, TeacherRepository teachers, JobLoader loader,
                   GenerationConfig config, ObjectMapper mapper, MeterRegistry metrics) {
@@ -164,9 +165,13 @@ public class Engine {
         vertx.runOnContext(v -> r.run());
     }
 
+    /**
+     * A request ended and the lane has room for a chunk: store what is buffered now, so that the claim that
+     * follows the store sees those tasks' leases gone (concurrency is counted in the database).
+     */
     void soonIfRoom(TeacherLane lane) {
         if (lane.roomForChunk()) {
-            soon(lane::pump);
+            soon(this::flush);
         }
     }
 
@@ -216,13 +221,21 @@ public class Engine {
             flushing.set(false);
             return;
         }
+        inFlush = batch;
         queue.store(owner, batch, config.worker().maxAttempts()).subscribe().with(s -> {
             stored.addAndGet(s.answered() + s.fromCache());
+            inFlush = List.of();
             failedFlushes = 0;
             if (isolate > 0) {
                 isolate--;
             }
             flushing.set(false);
+            // stored tasks left their leases: lanes with room claim again now rather than at the next poll
+            lanes.values().forEach(l -> {
+                if (l.roomForChunk()) {
+                    l.pump();
+                }
+            });
             if (hasOutcomes()) {
                 soon(this::flush);
             }
@@ -248,12 +261,21 @@ public class Engine {
             synchronized (outcomes) {
                 outcomes.addAll(0, retry);
             }
+            inFlush = List.of();
             flushing.set(false);
         });
     }
 
+    /** Renews the leases of every task this replica holds: in flight, or answered and waiting to be stored. */
     private void renew() {
-        queue.renew(owner, config.worker().lease().toMillis()).subscribe().with(n -> { },
+        Set<Long> ids = new HashSet<>();
+        lanes.values().forEach(l -> l.leasedIds(ids));
+        synchronized (outcomes) {
+            outcomes.forEach(o -> ids.add(o.task().id()));
+        }
+        List<Outcome> storing = inFlush;
+        storing.forEach(o -> ids.add(o.task().id()));
+        queue.renew(owner, ids.toArray(Long[]::new), config.worker().lease().toMillis()).subscribe().with(n -> { },
                 failure -> Log.warnf("renewing leases failed: %s", failure.toString()));
     }
 
@@ -315,14 +337,34 @@ public class Engine {
         }
     }
 
-    void requestDone(Teacher t, String outcome, long promptTokens, long completionTokens, long latencyMs) {
-        Tags tags = Tags.of("teacher", t.name);
-        Counter.builder("thoughtline_generation_requests_total").tags(tags.and("outcome", outcome)).register(metrics).increment();
-        if (promptTokens > 0 || completionTokens > 0) {
-            Counter.builder("thoughtline_generation_tokens_total").tags(tags.and("type", "prompt")).register(metrics).increment(promptTokens);
-            Counter.builder("thoughtline_generation_tokens_total").tags(tags.and("type", "completion")).register(metrics).increment(completionTokens);
-            metrics.timer("thoughtline_generation_request_seconds", tags).record(Duration.ofMillis(latencyMs));
+    /** Per-teacher meters, registered once: a registry lookup per request costs more than the request's bookkeeping. */
+    final class Meters {
+        private final Map<String, Counter> requests = new ConcurrentHashMap<>();
+        private final Counter promptTokens;
+        private final Counter completionTokens;
+        private final io.micrometer.core.instrument.Timer latency;
+        private final Tags tags;
+
+        Meters(Teacher t) {
+            tags = Tags.of("teacher", t.name);
+            promptTokens = Counter.builder("thoughtline_generation_tokens_total").tags(tags.and("type", "prompt")).register(metrics);
+            completionTokens = Counter.builder("thoughtline_generation_tokens_total").tags(tags.and("type", "completion")).register(metrics);
+            latency = metrics.timer("thoughtline_generation_request_seconds", tags);
         }
+
+        void request(String outcome, long prompt, long completion, long latencyMs) {
+            requests.computeIfAbsent(outcome, o -> Counter.builder("thoughtline_generation_requests_total")
+                    .tags(tags.and("outcome", o)).register(metrics)).increment();
+            if (prompt > 0 || completion > 0) {
+                promptTokens.increment(prompt);
+                completionTokens.increment(completion);
+                latency.record(latencyMs, TimeUnit.MILLISECONDS);
+            }
+        }
+    }
+
+    Meters meters(Teacher t) {
+        return new Meters(t);
     }
 
     /** The specs of the tasks' jobs, read once per job (a job's spec never changes). */

@@ -84,8 +84,8 @@ public class JobLoader {
             return datasets.pages(first)
                     .emitOn(Infrastructure.getDefaultWorkerPool())
                     .onItem().transformToUniAndConcatenate(page -> {
-                        List<JobRepository.NewTask> tasks = tasks(job, teacher, template, params, page.items(), position[0]);
-                        return jobs.enqueuePage(job.id(), job.teacherId(), owner, tasks, page.items().size(),
+                        List<JobRepository.NewItem> items = items(job, teacher, template, params, page.items(), position[0]);
+                        return jobs.enqueuePage(job.id(), job.teacherId(), owner, items, job.samplesPerItem(),
                                         page.next() == null ? null : page.next().toString())
                                 .invoke(ok -> {
                                     if (!ok) {
@@ -124,10 +124,10 @@ public class JobLoader {
         }
     }
 
-    private List<JobRepository.NewTask> tasks(Job job, Teacher teacher, PromptTemplate template, String params,
+    private List<JobRepository.NewItem> items(Job job, Teacher teacher, PromptTemplate template, String params,
                                               List<JsonNode> items, long position) {
         int k = job.samplesPerItem();
-        List<JobRepository.NewTask> out = new ArrayList<>(items.size() * k);
+        List<JobRepository.NewItem> out = new ArrayList<>(items.size());
         long pos = position;
         for (JsonNode raw : items) {
             pos++;
@@ -143,11 +143,11 @@ public class JobLoader {
             }
             String text = item.path("text").isTextual() ? item.get("text").textValue() : prompt;
             String meta = metadata(item).toString();
+            byte[][] keys = new byte[k][];
             for (int s = 0; s < k; s++) {
-                long seq = (pos - 1) * k + s + 1;
-                out.add(new JobRepository.NewTask(seq, pos, s, id.asText(), text, meta, prompt,
-                        CacheKeys.of(teacher.model, params, job.systemPrompt(), prompt, s)));
+                keys[s] = CacheKeys.of(teacher.model, params, job.systemPrompt(), prompt, s);
             }
+            out.add(new JobRepository.NewItem(pos, id.asText(), text, meta, prompt, keys));
         }
         return out;
     }

@@ -376,7 +376,7 @@ public class JobService {
     }
 
     private Uni<JobView> view(Job job, Teacher t) {
-        Uni<JobRepository.Open> open = job.status().terminal() ? Uni.createFrom().item(new JobRepository.Open(0, 0)) : jobs.open(job.id());
+        Uni<JobRepository.Open> open = job.status().terminal() ? Uni.createFrom().item(new JobRepository.Open(0, 0)) : jobs.open(job);
         return open.map(o -> {
             Instant end = job.finishedAt() != null ? job.finishedAt() : Instant.now();
             double seconds = job.startedAt() == null ? 0 : Math.max(0.001, Duration.between(job.startedAt(), end).toMillis() / 1000.0);

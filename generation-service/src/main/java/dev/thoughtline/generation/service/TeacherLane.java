@@ -48,6 +48,7 @@ final class TeacherLane {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Map<Long, Running> running = new ConcurrentHashMap<>();
     private volatile long pausedUntilNanos;
+    private final Engine.Meters meters;
 
     TeacherLane(Teacher teacher, TeacherClient client, Engine engine, GenerationConfig config) {
         this.teacher = teacher;
@@ -57,6 +58,7 @@ final class TeacherLane {
         this.breaker = new CircuitBreaker(config.breaker().failureThreshold(), config.breaker().openFor(), System::nanoTime);
         this.capacity = Math.min(teacher.maxConcurrency, config.worker().maxInFlight());
         double guess = teacher.maxTokens == null ? 1000 : Math.min(teacher.maxTokens, 4000);
+        this.meters = engine.meters(teacher);
         this.limits = new TaskQueue.Limits(teacher.rpm, teacher.tpm, teacher.maxConcurrency, config.worker().burstSeconds(), guess);
     }
 
@@ -156,9 +158,9 @@ final class TeacherLane {
             String reasoning = Text.clean(choice.reasoning());
             String content = Text.clean(choice.content());
             engine.report(new Outcome.Answered(tasks.get(i), teacher.id, reasoning, content,
-                    FinalAnswer.of(content, reasoning), Text.clean(choice.finishReason()), pt, ct, c.latencyMs(), 1.0 / n));
+                    FinalAnswer.of(content, reasoning), Text.clean(choice.finishReason()), pt, ct, c.latencyMs(), i == 0 ? 1 : 0));
         }
-        engine.requestDone(teacher, "ok", c.promptTokens(), c.completionTokens(), c.latencyMs());
+        meters.request("ok", c.promptTokens(), c.completionTokens(), c.latencyMs());
         engine.soonIfRoom(this);
     }
 
@@ -168,11 +170,12 @@ final class TeacherLane {
         }
         TeacherException e = failure instanceof TeacherException te ? te
                 : new TeacherException(TeacherException.Kind.CONNECTION, 0, null, String.valueOf(failure), failure);
-        double share = 1.0 / tasks.size();
         if (!e.retryable()) {
             // the teacher answered: it is up, whatever it thought of this request
             breaker.success();
-            tasks.forEach(t -> engine.report(new Outcome.Failed(t, teacher.id, Text.clean(e.getMessage()), share)));
+            for (int i = 0; i < tasks.size(); i++) {
+                engine.report(new Outcome.Failed(tasks.get(i), teacher.id, Text.clean(e.getMessage()), i == 0 ? 1 : 0));
+            }
         } else {
             boolean counted;
             if (e.kind() == TeacherException.Kind.RATE_LIMITED) {
@@ -184,11 +187,12 @@ final class TeacherLane {
             } else {
                 counted = breaker.failure(e.getMessage());
             }
-            for (Task t : tasks) {
-                engine.report(new Outcome.Retry(t, teacher.id, delayMs(t, e), counted, Text.clean(e.getMessage()), share));
+            for (int i = 0; i < tasks.size(); i++) {
+                Task t = tasks.get(i);
+                engine.report(new Outcome.Retry(t, teacher.id, delayMs(t, e), counted, Text.clean(e.getMessage()), i == 0 ? 1 : 0));
             }
         }
-        engine.requestDone(teacher, e.kind().name().toLowerCase(java.util.Locale.ROOT), 0, 0, 0);
+        meters.request(e.kind().name().toLowerCase(java.util.Locale.ROOT), 0, 0, 0);
         engine.soonIfRoom(this);
     }
 
@@ -208,6 +212,11 @@ final class TeacherLane {
     boolean roomForChunk() {
         int free = Math.min(capacity - inFlight.get(), engine.freeSlots());
         return free > 0 && free >= Math.min(config.claimBatch(), capacity) / 2;
+    }
+
+    /** Adds the ids of the tasks in flight here. */
+    void leasedIds(java.util.Set<Long> into) {
+        running.values().forEach(r -> r.tasks().forEach(t -> into.add(t.id())));
     }
 
     /** Jobs with requests in flight here. */
