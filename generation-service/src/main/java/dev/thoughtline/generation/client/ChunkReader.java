@@ -26,9 +26,62 @@ final class ChunkReader {
         void usage(long promptTokens, long completionTokens);
     }
 
+    private static final byte[] CHOICES = ascii("choices");
+    private static final byte[] USAGE = ascii("usage");
+    private static final byte[] INDEX = ascii("index");
+    private static final byte[] FINISH_REASON = ascii("finish_reason");
+    private static final byte[] DELTA = ascii("delta");
+    private static final byte[] REASONING_CONTENT = ascii("reasoning_content");
+    private static final byte[] REASONING = ascii("reasoning");
+    private static final byte[] CONTENT = ascii("content");
+    private static final byte[] PROMPT_TOKENS = ascii("prompt_tokens");
+    private static final byte[] COMPLETION_TOKENS = ascii("completion_tokens");
+
     private byte[] b;
     private int pos;
     private int end;
+    /** The last name read: bytes [nameStart, nameEnd) of b, escapes left as they are. */
+    private int nameStart;
+    private int nameEnd;
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** Reads a member name; compared with {@link #nameIs} without making a String of it. */
+    private void name() throws Malformed {
+        expect('"');
+        nameStart = pos;
+        while (true) {
+            if (pos >= end) {
+                throw new Malformed("unterminated name");
+            }
+            byte c = b[pos];
+            if (c == '"') {
+                nameEnd = pos++;
+                return;
+            }
+            if (c == '\\') {
+                pos += 2;
+            } else if (c >= 0 && c < 0x20) {
+                throw new Malformed("control character in a name");
+            } else {
+                pos++;
+            }
+        }
+    }
+
+    private boolean nameIs(byte[] wanted) {
+        if (nameEnd - nameStart != wanted.length) {
+            return false;
+        }
+        for (int i = 0; i < wanted.length; i++) {
+            if (b[nameStart + i] != wanted[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
     private final StringBuilder text = new StringBuilder(64);
 
     void read(byte[] bytes, int from, int to, Sink sink) throws Malformed {
@@ -42,9 +95,9 @@ final class ChunkReader {
             pos++;
         } else {
             while (true) {
-                String name = string(true);
+                name();
                 colon();
-                if ("choices".equals(name) && peek() == '[') {
+                if (nameIs(CHOICES) && peek() == '[') {
                     pos++;
                     space();
                     if (peek() == ']') {
@@ -57,7 +110,7 @@ final class ChunkReader {
                             }
                         }
                     }
-                } else if ("usage".equals(name) && peek() == '{') {
+                } else if (nameIs(USAGE) && peek() == '{') {
                     usage(sink);
                 } else {
                     skipValue();
@@ -85,29 +138,25 @@ final class ChunkReader {
             pos++;
         } else {
             while (true) {
-                String name = string(true);
+                name();
                 colon();
-                switch (name) {
-                    case "index" -> index = (int) number();
-                    case "finish_reason" -> finish = nullOrString();
-                    case "delta" -> {
-                        if (peek() != '{') {
-                            skipValue();
-                            break;
-                        }
+                if (nameIs(INDEX)) {
+                    index = (int) number();
+                } else if (nameIs(FINISH_REASON)) {
+                    finish = nullOrString();
+                } else if (nameIs(DELTA) && peek() == '{') {
+                    pos++;
+                    space();
+                    if (peek() == '}') {
                         pos++;
-                        space();
-                        if (peek() == '}') {
-                            pos++;
-                            break;
-                        }
+                    } else {
                         while (true) {
-                            String field = string(true);
+                            name();
                             colon();
-                            if ("reasoning_content".equals(field) || "reasoning".equals(field)) {
+                            if (nameIs(REASONING_CONTENT) || nameIs(REASONING)) {
                                 String v = nullOrString();
                                 reasoning = v != null ? v : reasoning;
-                            } else if ("content".equals(field)) {
+                            } else if (nameIs(CONTENT)) {
                                 String v = nullOrString();
                                 content = v != null ? v : content;
                             } else {
@@ -118,7 +167,8 @@ final class ChunkReader {
                             }
                         }
                     }
-                    default -> skipValue();
+                } else {
+                    skipValue();
                 }
                 if (!more('}')) {
                     break;
@@ -137,11 +187,11 @@ final class ChunkReader {
             pos++;
         } else {
             while (true) {
-                String name = string(true);
+                name();
                 colon();
-                if ("prompt_tokens".equals(name) && peek() != 'n') {
+                if (nameIs(PROMPT_TOKENS) && peek() != 'n') {
                     prompt = number();
-                } else if ("completion_tokens".equals(name) && peek() != 'n') {
+                } else if (nameIs(COMPLETION_TOKENS) && peek() != 'n') {
                     completion = number();
                 } else {
                     skipValue();
@@ -179,7 +229,7 @@ final class ChunkReader {
             literal("null");
             return null;
         }
-        return string(false);
+        return string();
     }
 
     private long number() throws Malformed {
@@ -212,8 +262,8 @@ final class ChunkReader {
         }
     }
 
-    /** A string at pos (after its opening quote is checked); names are ASCII in practice but decoded the same. */
-    private String string(boolean name) throws Malformed {
+    /** The string value at pos, decoded. */
+    private String string() throws Malformed {
         expect('"');
         int start = pos;
         // fast path: no escapes, plain ASCII
@@ -343,7 +393,7 @@ final class ChunkReader {
         }
         while (true) {
             if (open == '{') {
-                string(true);
+                name();
                 colon();
             }
             skipValue();
