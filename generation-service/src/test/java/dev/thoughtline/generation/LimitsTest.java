@@ -61,6 +61,7 @@ class LimitsTest {
             double requestRate = (byRequests.requests() - requests0) / seconds;
             double tokenRate = (tokens(byTokens) - tokens0) / seconds;
 
+            System.out.printf("rate limits over %.1f s: %.2f requests/s (limit 10), %.0f tokens/s (limit 500)%n", seconds, requestRate, tokenRate);
             assertThat(requestRate).as("requests per second against 600/min").isCloseTo(10.0, within(1.0));
             assertThat(tokenRate).as("tokens per second against 30,000/min").isCloseTo(500.0, within(50.0));
         }

@@ -58,12 +58,14 @@ public class TaskQueue {
                         (double) bucket(limits.tpm() == null ? 0 : limits.tpm(), limits.burstSeconds()), limits.tokenGuess()))
                 .chain(() -> conn.preparedQuery("""
                                 SELECT requests_avail, tokens_avail, token_estimate,
-                                       extract(epoch FROM clock_timestamp() - refreshed_at)
+                                       extract(epoch FROM clock_timestamp() - refreshed_at), clock_timestamp()
                                 FROM teacher_quota WHERE teacher_id = $1 FOR UPDATE""")
                         .execute(Tuple.of(teacherId)))
                 .chain(quota -> {
                     Row q = quota.iterator().next();
                     double elapsed = Math.max(0, q.getDouble(3));
+                    // the buckets are full as of this instant: the claim's own duration is refilled by the next one
+                    java.time.OffsetDateTime asOf = q.getOffsetDateTime(4);
                     double requests = limits.rpm() == null ? 0
                             : Math.min(bucket(limits.rpm(), limits.burstSeconds()), q.getDouble(0) + elapsed * limits.rpm() / 60.0);
                     double estimate = Math.max(1, q.getDouble(2));
@@ -87,11 +89,11 @@ public class TaskQueue {
                                     k = Math.min(k, tokens <= 0 ? 0 : Math.max(1, (long) Math.floor(tokens / estimate)));
                                 }
                                 if (k <= 0) {
-                                    return saveQuota(conn, teacherId, requests, tokens, estimate).replaceWith(List.<Task>of());
+                                    return saveQuota(conn, teacherId, requests, tokens, estimate, asOf).replaceWith(List.<Task>of());
                                 }
                                 return take(conn, teacherId, owner, (int) k, leaseMs).chain(tasks -> {
                                     long paid = tasks.stream().filter(t -> !t.cached()).count();
-                                    return saveQuota(conn, teacherId, requests - paid, tokens - paid * estimate, estimate)
+                                    return saveQuota(conn, teacherId, requests - paid, tokens - paid * estimate, estimate, asOf)
                                             .replaceWith(tasks);
                                 });
                             });
@@ -102,12 +104,12 @@ public class TaskQueue {
         return Math.max(1, perMinute * burstSeconds / 60);
     }
 
-    private static Uni<Void> saveQuota(SqlConnection conn, long teacherId, double requests, double tokens, double estimate) {
+    private static Uni<Void> saveQuota(SqlConnection conn, long teacherId, double requests, double tokens, double estimate,
+                                       java.time.OffsetDateTime asOf) {
         return conn.preparedQuery("""
-                        UPDATE teacher_quota SET requests_avail = $2, tokens_avail = $3, token_estimate = $4,
-                               refreshed_at = clock_timestamp()
+                        UPDATE teacher_quota SET requests_avail = $2, tokens_avail = $3, token_estimate = $4, refreshed_at = $5
                         WHERE teacher_id = $1""")
-                .execute(Tuple.of(teacherId, requests, tokens, estimate)).replaceWithVoid();
+                .execute(Tuple.of(teacherId, requests, tokens, estimate, asOf)).replaceWithVoid();
     }
 
     private static Uni<List<Task>> take(SqlConnection conn, long teacherId, String owner, int k, long leaseMs) {
