@@ -12,8 +12,8 @@ import dev.thoughtline.generation.config.GenerationConfig;
 import dev.thoughtline.generation.repository.JobRepository;
 import dev.thoughtline.generation.repository.TeacherRepository;
 import dev.thoughtline.support.ApiException;
+import dev.thoughtline.support.ItemPages;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.core.buffer.Buffer;
 import io.vertx.mutiny.sqlclient.Row;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -32,10 +32,6 @@ import java.util.Map;
  */
 @ApplicationScoped
 public class TraceDatasetService {
-
-    /** One page of items as NDJSON bytes, and the cursor of the next page (null on the last). */
-    public record ItemsPage(Buffer ndjson, int count, String next) {
-    }
 
     private final JobRepository jobs;
     private final TeacherRepository teachers;
@@ -92,23 +88,14 @@ public class TraceDatasetService {
                 status, job.done(), List.of(DatasetRef.of(job.input())), recipe, job.createdAt());
     }
 
-    public Uni<ItemsPage> items(long id, String after, String limit) {
-        long cursor = cursor(after);
-        int n;
-        try {
-            n = limit == null || limit.isEmpty() ? config.items().defaultLimit() : Integer.parseInt(limit);
-        } catch (NumberFormatException e) {
-            n = -1;
-        }
-        if (n < 1 || n > config.items().maxLimit()) {
-            throw ApiException.badRequest("limit must be between 1 and " + config.items().maxLimit());
-        }
-        int size = n;
+    public Uni<ItemPages.Page> items(long id, String after, String limit) {
+        long cursor = ItemPages.cursor(after);
+        int size = ItemPages.limit(limit, config.items().defaultLimit(), config.items().maxLimit());
         return job(id).chain(job -> teachers.snapshotById(job.teacherId())
                 .chain(t -> jobs.results(id, cursor, size).map(rows -> render(t, rows, size))));
     }
 
-    private ItemsPage render(Teacher t, io.vertx.mutiny.sqlclient.RowSet<Row> rows, int limit) {
+    private ItemPages.Page render(Teacher t, io.vertx.mutiny.sqlclient.RowSet<Row> rows, int limit) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(1024, rows.size() * 2048));
         int count = 0;
         long last = -1;
@@ -144,21 +131,6 @@ public class TraceDatasetService {
             throw new UncheckedIOException(e);
         }
         String next = rows.size() > limit ? Long.toString(last) : null;
-        return new ItemsPage(Buffer.buffer(out.toByteArray()), count, next);
-    }
-
-    private static long cursor(String after) {
-        if (after == null || after.isEmpty()) {
-            return 0;
-        }
-        try {
-            long c = Long.parseLong(after);
-            if (c < 0) {
-                throw new NumberFormatException();
-            }
-            return c;
-        } catch (NumberFormatException e) {
-            throw ApiException.badRequest("after must be a cursor from a Link header (a non-negative integer), got '" + after + "'");
-        }
+        return new ItemPages.Page(io.vertx.core.buffer.Buffer.buffer(out.toByteArray()), count, next);
     }
 }

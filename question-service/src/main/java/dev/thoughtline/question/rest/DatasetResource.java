@@ -1,9 +1,9 @@
 package dev.thoughtline.question.rest;
 
 import dev.thoughtline.contracts.DatasetInfo;
-import dev.thoughtline.contracts.LinkHeader;
 import dev.thoughtline.contracts.Ndjson;
 import dev.thoughtline.question.service.DatasetService;
+import dev.thoughtline.support.ItemPages;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -49,16 +49,6 @@ public class DatasetResource {
     @Operation(summary = "Items as NDJSON in cursor order; Link: rel=\"next\" while more remain (limit <= 10000)")
     public Uni<Response> items(@PathParam("id") long id, @QueryParam("after") String after,
                                @QueryParam("limit") String limit, @Context UriInfo uri) {
-        return datasets.items(id, after, limit).map(page -> {
-            Response.ResponseBuilder r = Response.ok(page.ndjson().getDelegate(), Ndjson.MEDIA_TYPE)
-                    .header("X-Item-Count", page.count());
-            if (page.next() != null) {
-                r.header("Link", LinkHeader.next(uri.getRequestUriBuilder()
-                        .replaceQueryParam("after", page.next())
-                        .replaceQueryParam("limit", limit)
-                        .build()));
-            }
-            return r.build();
-        });
+        return datasets.items(id, after, limit).map(page -> ItemPages.response(page, uri, limit));
     }
 }

@@ -11,6 +11,7 @@ import dev.thoughtline.question.QuestionDataset;
 import dev.thoughtline.question.config.QuestionConfig;
 import dev.thoughtline.question.repository.DatasetRepository;
 import dev.thoughtline.support.ApiException;
+import dev.thoughtline.support.ItemPages;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.smallrye.mutiny.Uni;
@@ -26,10 +27,6 @@ import java.util.Map;
 @ApplicationScoped
 public class DatasetService {
 
-    /** One page of items as NDJSON bytes, and the cursor of the next page (null on the last). */
-    public record ItemsPage(Buffer ndjson, int count, String next) {
-    }
-
     private static final TypeReference<List<DatasetRef>> REFS = new TypeReference<>() {
     };
     private static final TypeReference<Map<String, Object>> OBJECT = new TypeReference<>() {
@@ -40,7 +37,7 @@ public class DatasetService {
     }
 
     private final Map<Long, Known> complete = new java.util.concurrent.ConcurrentHashMap<>();
-    private final Map<PageKey, Uni<ItemsPage>> readAhead;
+    private final Map<PageKey, Uni<ItemPages.Page>> readAhead;
     private final DatasetRepository datasets;
     private final QuestionConfig config;
     private final ObjectMapper mapper;
@@ -52,7 +49,7 @@ public class DatasetService {
         int max = config.items().readAhead();
         this.readAhead = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(16, 0.75f, false) {
             @Override
-            protected boolean removeEldestEntry(Map.Entry<PageKey, Uni<ItemsPage>> eldest) {
+            protected boolean removeEldestEntry(Map.Entry<PageKey, Uni<ItemPages.Page>> eldest) {
                 return size() > max;
             }
         });
@@ -70,32 +67,23 @@ public class DatasetService {
     /**
      * The items after cursor {@code after} (null: from the start), as stored when the dataset was made.
      */
-    public Uni<ItemsPage> items(long id, String after, String limit) {
-        long cursor = parseCursor(after);
-        int n;
-        try {
-            n = limit == null || limit.isEmpty() ? config.items().defaultLimit() : Integer.parseInt(limit);
-        } catch (NumberFormatException e) {
-            n = -1;
-        }
-        if (n < 1 || n > config.items().maxLimit()) {
-            throw ApiException.badRequest("limit must be between 1 and " + config.items().maxLimit());
-        }
-        int asked = n;
+    public Uni<ItemPages.Page> items(long id, String after, String limit) {
+        long cursor = ItemPages.cursor(after);
+        int asked = ItemPages.limit(limit, config.items().defaultLimit(), config.items().maxLimit());
         return describe(id).chain(known -> {
             DatasetInfo info = known.info();
             // fewer items when they are long, so that a page (and a page read ahead) stays within its budget
             int pageSize = (int) Math.max(1, Math.min(asked, config.items().pageBytes() / Math.max(1, known.maxLineBytes())));
             if (cursor >= info.itemCount()) {
-                return Uni.createFrom().item(new ItemsPage(Buffer.buffer(), 0, null));
+                return Uni.createFrom().item(new ItemPages.Page(io.vertx.core.buffer.Buffer.buffer(), 0, null));
             }
-            Uni<ItemsPage> ahead = readAhead.remove(new PageKey(id, cursor, pageSize));
+            Uni<ItemPages.Page> ahead = readAhead.remove(new PageKey(id, cursor, pageSize));
             return (ahead != null ? ahead : fetch(info, cursor, pageSize))
                     .invoke(page -> readAhead(info, page, pageSize));
         });
     }
 
-    private Uni<ItemsPage> fetch(DatasetInfo info, long cursor, int limit) {
+    private Uni<ItemPages.Page> fetch(DatasetInfo info, long cursor, int limit) {
         long id = Long.parseLong(info.id());
         return datasets.page(id, cursor, limit).map(rows -> {
             Buffer body = Buffer.buffer(rows.size() * 512);
@@ -106,7 +94,7 @@ public class DatasetService {
             }
             // positions are dense, 1..itemCount: more remain while the last one served is below the count
             boolean more = rows.size() > 0 && last < info.itemCount();
-            return new ItemsPage(body, rows.size(), more ? Long.toString(last) : null);
+            return new ItemPages.Page(body.getDelegate(), rows.size(), more ? Long.toString(last) : null);
         });
     }
 
@@ -116,12 +104,12 @@ public class DatasetService {
      * qualify (they cannot change); at most {@code thoughtline.items.read-ahead} pages are held, the
      * oldest dropped first.
      */
-    private void readAhead(DatasetInfo info, ItemsPage served, int limit) {
+    private void readAhead(DatasetInfo info, ItemPages.Page served, int limit) {
         if (served.next() == null || info.status() != DatasetStatus.COMPLETE || config.items().readAhead() < 1) {
             return;
         }
         PageKey key = new PageKey(Long.parseLong(info.id()), Long.parseLong(served.next()), limit);
-        Uni<ItemsPage> next = fetch(info, key.after(), limit).memoize().indefinitely();
+        Uni<ItemPages.Page> next = fetch(info, key.after(), limit).memoize().indefinitely();
         readAhead.put(key, next);
         next.subscribe().with(ignored -> { }, failure -> readAhead.remove(key, next));
     }
@@ -156,21 +144,6 @@ public class DatasetService {
                     d.itemCount, mapper.readValue(d.parents, REFS), mapper.readValue(d.recipe, OBJECT), d.createdAt);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("dataset " + d.id + " holds unreadable JSON", e);
-        }
-    }
-
-    private static long parseCursor(String after) {
-        if (after == null || after.isEmpty()) {
-            return 0;
-        }
-        try {
-            long c = Long.parseLong(after);
-            if (c < 0) {
-                throw new NumberFormatException();
-            }
-            return c;
-        } catch (NumberFormatException e) {
-            throw ApiException.badRequest("after must be a cursor from a Link header (a non-negative integer), got '" + after + "'");
         }
     }
 }
