@@ -46,7 +46,9 @@ CREATE TABLE job_item (
     PRIMARY KEY (job_id, item_pos)
 );
 
--- The work queue: one task per (job, item, sample). state: pending | leased | done | failed | cancelled.
+-- The work queue: one task per (job, item, sample) still to do or not done. state: pending | leased | failed |
+-- cancelled. A task whose result is stored is deleted in the same transaction (cheaper than rewriting it: the
+-- result keeps its attempts).
 -- seq orders the job's samples (item position, then sample index) and is the trace dataset's cursor. Rows are
 -- narrow: they are rewritten at every state change.
 CREATE TABLE task (
@@ -88,6 +90,7 @@ CREATE TABLE result (
     prompt_tokens     bigint      NOT NULL,
     completion_tokens bigint      NOT NULL,
     latency_ms        bigint      NOT NULL,
+    attempts          int         NOT NULL,
     cached            boolean     NOT NULL,
     created_at        timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (job_id, seq)

@@ -110,6 +110,9 @@ class JobEngineTest {
             // truncation is an answer, stored with its finish reason; a broken stream never is
             assertThat(traces).anySatisfy(t -> assertThat(t.get("finishReason")).isEqualTo("length"));
             assertThat(traces).allSatisfy(t -> assertThat(t.get("finishReason")).isIn("stop", "length"));
+            // each sample records the requests it took; retried ones took more than one
+            assertThat(traces).anySatisfy(t -> assertThat((Integer) t.get("attempts")).isGreaterThan(1));
+            assertThat(traces.stream().mapToInt(t -> (Integer) t.get("attempts")).sum()).isEqualTo(job.getInt("requests"));
         }
     }
 

@@ -227,7 +227,7 @@ public class JobRepository {
     public Uni<RowSet<Row>> results(long jobId, long after, int limit) {
         return pool.preparedQuery("""
                         SELECT r.seq, i.item_id, i.item_text, i.item_meta::text, r.sample_index, r.reasoning, r.content,
-                               r.final_answer, r.finish_reason, r.prompt_tokens, r.completion_tokens, r.latency_ms, r.cached
+                               r.final_answer, r.finish_reason, r.prompt_tokens, r.completion_tokens, r.latency_ms, r.cached, r.attempts
                         FROM result r JOIN job_item i ON i.job_id = r.job_id AND i.item_pos = r.item_pos
                         WHERE r.job_id = $1 AND r.seq > $2 ORDER BY r.seq LIMIT $3""")
                 .execute(Tuple.of(jobId, after, limit + 1));

@@ -274,9 +274,9 @@ public class TaskQueue {
         // a task someone cancelled, or finished meanwhile, gets no result from this worker
         return conn.preparedQuery("""
                         INSERT INTO result (job_id, seq, item_pos, sample_index, task_id, cache_key, reasoning, content, final_answer,
-                                            finish_reason, prompt_tokens, completion_tokens, latency_ms, cached)
+                                            finish_reason, prompt_tokens, completion_tokens, latency_ms, attempts, cached)
                         SELECT u.job_id, u.seq, t.item_pos, t.sample_index, u.task_id, u.cache_key, u.reasoning, u.content, u.answer,
-                               u.finish, u.pt, u.ct, u.lat, false
+                               u.finish, u.pt, u.ct, u.lat, t.attempts + 1, false
                         FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bytea[], $5::text[], $6::text[], $7::text[],
                                     $8::text[], $9::bigint[], $10::bigint[], $11::bigint[])
                              AS u(job_id, seq, task_id, cache_key, reasoning, content, answer, finish, pt, ct, lat)
@@ -294,9 +294,9 @@ public class TaskQueue {
         Long[] task = hits.stream().map(h -> h.task().id()).toArray(Long[]::new);
         return conn.preparedQuery("""
                         INSERT INTO result (job_id, seq, item_pos, sample_index, task_id, cache_key, reasoning, content, final_answer,
-                                            finish_reason, prompt_tokens, completion_tokens, latency_ms, cached)
+                                            finish_reason, prompt_tokens, completion_tokens, latency_ms, attempts, cached)
                         SELECT t.job_id, t.seq, t.item_pos, t.sample_index, t.id, t.cache_key, s.reasoning, s.content, s.final_answer,
-                               s.finish_reason, s.prompt_tokens, s.completion_tokens, s.latency_ms, true
+                               s.finish_reason, s.prompt_tokens, s.completion_tokens, s.latency_ms, t.attempts, true
                         FROM task t
                         CROSS JOIN LATERAL (SELECT * FROM result r WHERE r.cache_key = t.cache_key LIMIT 1) s
                         WHERE t.id = ANY($1) AND t.state IN ('leased', 'pending')
@@ -306,22 +306,18 @@ public class TaskQueue {
                 .map(TaskQueue::firstLongs);
     }
 
+    /** Deletes the tasks whose result is stored (this worker's, or another's): done tasks leave the queue. */
     private static Uni<Void> markDone(SqlConnection conn, List<Outcome.Answered> answered, List<Outcome.FromCache> hits) {
         if (answered.isEmpty() && hits.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
-        Map<Long, Integer> requests = new HashMap<>();
-        answered.forEach(a -> requests.put(a.task().id(), 1));
-        hits.forEach(h -> requests.putIfAbsent(h.task().id(), 0));
-        Long[] ids = requests.keySet().stream().sorted().toArray(Long[]::new);
-        Integer[] tries = java.util.Arrays.stream(ids).map(requests::get).toArray(Integer[]::new);
-        // done only where a result is stored (this one, or another worker's)
+        Long[] ids = java.util.stream.Stream.concat(answered.stream().map(a -> a.task().id()), hits.stream().map(h -> h.task().id()))
+                .sorted().distinct().toArray(Long[]::new);
         return conn.preparedQuery("""
-                        UPDATE task t SET state = 'done', lease_owner = NULL, lease_until = NULL, attempts = t.attempts + u.tries
-                        FROM unnest($1::bigint[], $2::int[]) AS u(id, tries)
-                        WHERE t.id = u.id AND t.state IN ('leased', 'pending')
+                        DELETE FROM task t
+                        WHERE t.id = ANY($1) AND t.state IN ('leased', 'pending')
                           AND EXISTS (SELECT 1 FROM result r WHERE r.job_id = t.job_id AND r.seq = t.seq)""")
-                .execute(Tuple.of(ids, tries)).replaceWithVoid();
+                .execute(Tuple.of((Object) ids)).replaceWithVoid();
     }
 
     private static Uni<List<Long>> retry(SqlConnection conn, String owner, List<Outcome.Retry> retries, int maxAttempts) {

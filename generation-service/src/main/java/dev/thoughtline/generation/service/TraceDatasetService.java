@@ -120,6 +120,7 @@ public class TraceDatasetService {
                 g.writeNumberField("completionTokens", r.getLong(10));
                 g.writeNumberField("latencyMs", r.getLong(11));
                 g.writeBooleanField("cached", r.getBoolean(12));
+                g.writeNumberField("attempts", r.getInteger(13));
                 g.writeFieldName("metadata");
                 g.writeRawValue(r.getString(3));
                 g.writeEndObject();
