@@ -81,12 +81,16 @@ final class TeacherLane {
         engine.queue().claim(teacher.id, limits, engine.owner(), want, config.lease().toMillis())
                 .chain(tasks -> engine.specs(tasks).map(specs -> Map.entry(tasks, specs)))
                 .subscribe().with(claimed -> {
-                    claiming.set(false);
                     List<Task> tasks = claimed.getKey();
                     if (probe && tasks.stream().allMatch(Task::cached)) {
                         breaker.probeUnused();
                     }
-                    start(tasks, claimed.getValue());
+                    try {
+                        start(tasks, claimed.getValue());
+                    } finally {
+                        // only now: a claim that ran before these requests counted in flight would take their slots too
+                        claiming.set(false);
+                    }
                     // a full chunk says more may wait: go on while there is room
                     if (tasks.size() == want && want > 0 && !probe) {
                         engine.soon(this::pump);
