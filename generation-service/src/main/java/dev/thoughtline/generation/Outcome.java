@@ -10,11 +10,11 @@ public sealed interface Outcome {
     /**
      * The teacher answered.
      *
-     * @param requestShare the requests this outcome accounts for: 1 for the first sample of a request, 0 for the
-     *                     other samples of a request with {@code n} (so a request split over two stores counts once)
+     * @param requests the requests this outcome accounts for: 1 for the first sample of a request, 0 for the
+     *                 other samples of a request with {@code n} (so a request split over two stores counts once)
      */
     record Answered(Task task, long teacherId, String reasoning, String content, String finalAnswer, String finishReason,
-                    long promptTokens, long completionTokens, long latencyMs, double requestShare) implements Outcome {
+                    long promptTokens, long completionTokens, long latencyMs, int requests) implements Outcome {
     }
 
     /** A stored result with the same cache key answers it: no request was made. */
@@ -26,11 +26,11 @@ public sealed interface Outcome {
      *
      * @param counted whether it counts toward the attempt bound (not while the teacher's breaker is open)
      */
-    record Retry(Task task, long teacherId, long delayMs, boolean counted, String error, double requestShare) implements Outcome {
+    record Retry(Task task, long teacherId, long delayMs, boolean counted, String error, int requests) implements Outcome {
     }
 
     /** The teacher refused the request (a 4xx other than 429): the task fails with its message. */
-    record Failed(Task task, long teacherId, String error, double requestShare) implements Outcome {
+    record Failed(Task task, long teacherId, String error, int requests) implements Outcome {
     }
 
     /** Not tried (this worker is stopping): back to the queue at once, nothing counted. */

@@ -8,7 +8,6 @@ import io.restassured.path.json.JsonPath;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -143,10 +142,5 @@ class WorkerCrashIT {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
-    }
-
-    static {
-        // the file is only read to fail with a clear message when the package step did not run
-        new File("target").mkdirs();
     }
 }

@@ -35,8 +35,8 @@ public class TaskQueue {
     public record Limits(Integer rpm, Long tpm, int maxConcurrency, int burstSeconds, double tokenGuess) {
     }
 
-    /** Done, cached, failed counts per job and what a batch of outcomes settled. */
-    public record Stored(int answered, int fromCache, int failed, int retried, List<Long> jobs) {
+    /** What a batch of outcomes stored: answered samples, and samples from the cache. */
+    public record Stored(int answered, int fromCache) {
     }
 
     private final Pool pool;
@@ -168,22 +168,22 @@ public class TaskQueue {
             Counters c = perJob.computeIfAbsent(o.task().jobId(), id -> new Counters());
             if (o instanceof Outcome.Answered a) {
                 answered.add(a);
-                c.requests += a.requestShare();
+                c.requests += a.requests();
                 c.promptTokens += a.promptTokens();
                 c.completionTokens += a.completionTokens();
                 double[] t = perTeacher.computeIfAbsent(a.teacherId(), id -> new double[2]);
-                t[0] += a.requestShare();
+                t[0] += a.requests();
                 t[1] += a.promptTokens() + a.completionTokens();
             } else if (o instanceof Outcome.FromCache h) {
                 hits.add(h);
             } else if (o instanceof Outcome.Retry r) {
                 retries.add(r);
-                c.requests += r.requestShare();
-                c.failedRequests += r.requestShare();
+                c.requests += r.requests();
+                c.failedRequests += r.requests();
             } else if (o instanceof Outcome.Failed f) {
                 failures.add(f);
-                c.requests += f.requestShare();
-                c.failedRequests += f.requestShare();
+                c.requests += f.requests();
+                c.failedRequests += f.requests();
             } else if (o instanceof Outcome.Released r) {
                 released.add(r);
             }
@@ -204,7 +204,7 @@ public class TaskQueue {
                 .chain(() -> release(conn, owner, released))
                 .chain(() -> count(conn, perJob))
                 .chain(() -> finishJobs(conn, perJob.keySet())))
-                .map(v -> new Stored(answered.size(), hits.size(), failures.size(), retries.size(), List.copyOf(perJob.keySet())));
+                .map(v -> new Stored(answered.size(), hits.size()));
     }
 
     /** Per-job increments of one batch. */
@@ -212,8 +212,8 @@ public class TaskQueue {
         long done;
         long cached;
         long failed;
-        double requests;
-        double failedRequests;
+        long requests;
+        long failedRequests;
         long promptTokens;
         long completionTokens;
     }
@@ -395,8 +395,8 @@ public class TaskQueue {
             done[i] = c.done;
             cached[i] = c.cached;
             failed[i] = c.failed;
-            requests[i] = Math.round(c.requests);
-            failedRequests[i] = Math.round(c.failedRequests);
+            requests[i] = c.requests;
+            failedRequests[i] = c.failedRequests;
             pt[i] = c.promptTokens;
             ct[i] = c.completionTokens;
             i++;
