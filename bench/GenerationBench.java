@@ -39,22 +39,34 @@ public class GenerationBench {
         int pgPort = Integer.parseInt(args[5]);
         printMachine();
         if (mode.equals("overhead")) {
-            overhead(gen, q, sim, genPid, pgPort, Integer.parseInt(args[6]), Integer.parseInt(args[7]), Integer.parseInt(args[8]));
+            overhead(gen, q, sim, genPid, pgPort, Integer.parseInt(args[6]), Integer.parseInt(args[7]), Integer.parseInt(args[8]),
+                    Long.parseLong(args[9]));
         } else {
             concurrency(gen, q, sim, genPid, Integer.parseInt(args[6]));
         }
     }
 
-    static void overhead(String gen, String q, String sim, long genPid, int pgPort, int samples, int runs, int c) throws Exception {
+    static void overhead(String gen, String q, String sim, long genPid, int pgPort, int samples, int runs, int c, long simPid)
+            throws Exception {
         String input = questions(q, "overhead", samples);
         String teacher = teacher(gen, sim, "overhead", c);
         List<Double> ratios = new ArrayList<>();
-        // a warm-up job first, not counted: the JIT compiles the hot paths of the service and of teacher-sim
-        System.out.printf("warm-up: %d samples%n", field(await(gen, submit(gen, "warmup-" + ProcessHandle.current().pid(), input, teacher, 1,
-                "{\"seed\":-1}")), "done"));
+        // warm-up jobs first, not counted: the JIT compiles the hot paths of the service and of teacher-sim (after
+        // one job of 20,000 samples both still spent a third more CPU per sample than in the runs that followed)
+        for (int w = 1; w <= 2; w++) {
+            System.out.printf("warm-up %d: %d samples%n", w, field(await(gen, submit(gen, "warmup-" + ProcessHandle.current().pid() + "-" + w,
+                    input, teacher, 1, "{\"seed\":" + (-w) + "}")), "done"));
+        }
         for (int run = 1; run <= runs; run++) {
+            double simWrk0 = cpuSeconds(simPid);
+            double wrkCpu0 = childrenCpuSeconds();
+            long w0 = System.nanoTime();
             double raw = wrk(sim, c);
+            double wrkWall = (System.nanoTime() - w0) / 1e9;
+            double simPerRequest = (cpuSeconds(simPid) - simWrk0) / (raw * wrkWall);
+            double wrkPerRequest = (childrenCpuSeconds() - wrkCpu0) / (raw * wrkWall);
             long pg = postmaster(pgPort);
+            double simCpu0 = cpuSeconds(simPid);
             double genCpu0 = cpuSeconds(genPid);
             double pgCpu0 = treeCpuSeconds(pg);
             long t0 = System.nanoTime();
@@ -64,13 +76,15 @@ public class GenerationBench {
             double s = (System.nanoTime() - t0) / 1e9;
             double genCpu = cpuSeconds(genPid) - genCpu0;
             double pgCpu = treeCpuSeconds(pg) - pgCpu0;
+            double simCpu = cpuSeconds(simPid) - simCpu0;
             long stored = field(done, "done");
             double rate = stored / s;
             ratios.add(rate / raw);
             System.out.printf("run %d: wrk raw %,.0f requests/s (%d connections); generation-service %,d samples stored in %.2f s = %,.0f samples/s; "
-                            + "ratio %.2f; CPU-s per 1,000 samples: generation-service %.3f, PostgreSQL %.3f (requests %d, cached %d)%n",
-                    run, raw, c, stored, s, rate, rate / raw, genCpu * 1000 / stored, pgCpu * 1000 / stored,
-                    field(done, "requests"), field(done, "cached"));
+                            + "ratio %.2f; CPU-s per 1,000 samples: generation-service %.3f, PostgreSQL %.3f, teacher-sim %.3f "
+                            + "(under wrk: teacher-sim %.3f, wrk %.3f per 1,000 requests); cores busy %.2f of 2 (requests %d, cached %d)%n",
+                    run, raw, c, stored, s, rate, rate / raw, genCpu * 1000 / stored, pgCpu * 1000 / stored, simCpu * 1000 / stored,
+                    simPerRequest * 1000, wrkPerRequest * 1000, (genCpu + pgCpu + simCpu) / s, field(done, "requests"), field(done, "cached"));
         }
         Collections.sort(ratios);
         System.out.printf("median ratio: %.2f%n", ratios.get(ratios.size() / 2));
@@ -199,6 +213,17 @@ public class GenerationBench {
             String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
             return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
         } catch (IOException gone) {
+            return 0;
+        }
+    }
+
+    /** CPU of this process's children that have ended (wrk), in seconds. */
+    static double childrenCpuSeconds() {
+        try {
+            String stat = Files.readString(Path.of("/proc/self/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[13]) + Long.parseLong(f[14])) / 100.0;
+        } catch (IOException e) {
             return 0;
         }
     }

@@ -55,8 +55,11 @@ await http://localhost:18082/q/health/ready
 await http://localhost:18000/health
 
 java bench/GenerationBench.java overhead http://localhost:18082 http://localhost:18081 http://localhost:18000 "$GEN_PID" "$G_PG_PORT" \
-  "$SAMPLES" "$RUNS" "$CONNECTIONS"
+  "$SAMPLES" "$RUNS" "$CONNECTIONS" "$SIM_PID"
 kill "$SIM_PID"
+if [ "$TARGET" -le 0 ]; then
+  exit 0
+fi
 
 java -jar tools/teacher-sim/target/teacher-sim-runner.jar --port=18001 --ttft-ms=500 --itl-ms=20 --tokens-mean=1000 --tokens-sd=0 \
   --max-num-seqs=100000 --max-waiting=100000 >"$WORK/teacher-sim-slow.log" 2>&1 &

@@ -48,83 +48,14 @@ public class TaskQueue {
     /**
      * Claims up to {@code want} tasks of the teacher's running jobs for {@code owner}, within the teacher's
      * limits across the cluster: leases that expired go back to the queue first, and concurrency counts every
-     * replica's leased tasks. Tasks answered by the cache cost no request and no token.
+     * replica's leased tasks. Tasks answered by the cache cost no request and no token. One statement, one
+     * round trip: the work is done by the {@code claim_tasks} function (migration V3).
      */
     public Uni<List<Task>> claim(long teacherId, Limits limits, String owner, int want, long leaseMs) {
-        return pool.withTransaction(conn -> conn.preparedQuery("""
-                        INSERT INTO teacher_quota (teacher_id, requests_avail, tokens_avail, token_estimate)
-                        VALUES ($1, $2, $3, $4) ON CONFLICT (teacher_id) DO NOTHING""")
-                .execute(Tuple.of(teacherId, (double) bucket(limits.rpm() == null ? 0 : limits.rpm(), limits.burstSeconds()),
-                        (double) bucket(limits.tpm() == null ? 0 : limits.tpm(), limits.burstSeconds()), limits.tokenGuess()))
-                .chain(() -> conn.preparedQuery("""
-                                SELECT requests_avail, tokens_avail, token_estimate,
-                                       extract(epoch FROM clock_timestamp() - refreshed_at), clock_timestamp()
-                                FROM teacher_quota WHERE teacher_id = $1 FOR UPDATE""")
-                        .execute(Tuple.of(teacherId)))
-                .chain(quota -> {
-                    Row q = quota.iterator().next();
-                    double elapsed = Math.max(0, q.getDouble(3));
-                    // the buckets are full as of this instant: the claim's own duration is refilled by the next one
-                    java.time.OffsetDateTime asOf = q.getOffsetDateTime(4);
-                    double requests = limits.rpm() == null ? 0
-                            : Math.min(bucket(limits.rpm(), limits.burstSeconds()), q.getDouble(0) + elapsed * limits.rpm() / 60.0);
-                    double estimate = Math.max(1, q.getDouble(2));
-                    double tokens = limits.tpm() == null ? 0
-                            : Math.min(Math.max(estimate, bucket(limits.tpm(), limits.burstSeconds())),
-                            q.getDouble(1) + elapsed * limits.tpm() / 60.0);
-                    return conn.preparedQuery("""
-                                    UPDATE task SET state = 'pending', lease_owner = NULL, lease_until = NULL
-                                    WHERE teacher_id = $1 AND state = 'leased' AND lease_until < now()""")
-                            .execute(Tuple.of(teacherId))
-                            .chain(() -> conn.preparedQuery("SELECT count(*) FROM task WHERE teacher_id = $1 AND state = 'leased'")
-                                    .execute(Tuple.of(teacherId)))
-                            .chain(leased -> {
-                                long inFlight = leased.iterator().next().getLong(0);
-                                long k = Math.min(want, limits.maxConcurrency() - inFlight);
-                                if (limits.rpm() != null) {
-                                    k = Math.min(k, (long) Math.floor(requests));
-                                }
-                                if (limits.tpm() != null) {
-                                    // one request may take the bucket below zero; the deficit is repaid before the next
-                                    k = Math.min(k, tokens <= 0 ? 0 : Math.max(1, (long) Math.floor(tokens / estimate)));
-                                }
-                                if (k <= 0) {
-                                    return saveQuota(conn, teacherId, requests, tokens, estimate, asOf).replaceWith(List.<Task>of());
-                                }
-                                return take(conn, teacherId, owner, (int) k, leaseMs).chain(tasks -> {
-                                    long paid = tasks.stream().filter(t -> !t.cached()).count();
-                                    return saveQuota(conn, teacherId, requests - paid, tokens - paid * estimate, estimate, asOf)
-                                            .replaceWith(tasks);
-                                });
-                            });
-                }));
-    }
-
-    private static long bucket(long perMinute, int burstSeconds) {
-        return Math.max(1, perMinute * burstSeconds / 60);
-    }
-
-    private static Uni<Void> saveQuota(SqlConnection conn, long teacherId, double requests, double tokens, double estimate,
-                                       java.time.OffsetDateTime asOf) {
-        return conn.preparedQuery("""
-                        UPDATE teacher_quota SET requests_avail = $2, tokens_avail = $3, token_estimate = $4, refreshed_at = $5
-                        WHERE teacher_id = $1""")
-                .execute(Tuple.of(teacherId, requests, tokens, estimate, asOf)).replaceWithVoid();
-    }
-
-    private static Uni<List<Task>> take(SqlConnection conn, long teacherId, String owner, int k, long leaseMs) {
-        return conn.preparedQuery("""
-                        WITH c AS (
-                            SELECT t.id FROM task t JOIN job j ON j.id = t.job_id
-                            WHERE t.teacher_id = $1 AND t.state = 'pending' AND t.not_before <= now() AND j.status = 'running'
-                            ORDER BY t.job_id, t.id
-                            LIMIT $2
-                            FOR UPDATE OF t SKIP LOCKED)
-                        UPDATE task t SET state = 'leased', lease_owner = $3, lease_until = now() + $4 * interval '1 millisecond'
-                        FROM c, job_item i WHERE t.id = c.id AND i.job_id = t.job_id AND i.item_pos = t.item_pos
-                        RETURNING t.id, t.job_id, t.seq, t.item_pos, t.sample_index, i.prompt, t.cache_key,
-                                  EXISTS (SELECT 1 FROM result r WHERE r.cache_key = t.cache_key), t.counted_failures""")
-                .execute(Tuple.of(teacherId, k, owner, leaseMs))
+        return pool.preparedQuery("SELECT * FROM claim_tasks($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+                .execute(Tuple.tuple(java.util.Arrays.asList(teacherId, owner, want, leaseMs,
+                        limits.rpm() == null ? null : limits.rpm().longValue(), limits.tpm(),
+                        limits.maxConcurrency(), limits.burstSeconds(), limits.tokenGuess())))
                 .map(rows -> {
                     List<Task> tasks = new ArrayList<>(rows.size());
                     for (Row r : rows) {
