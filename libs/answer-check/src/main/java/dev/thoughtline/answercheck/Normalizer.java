@@ -1,0 +1,179 @@
+package dev.thoughtline.answercheck;
+
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Turns an extracted answer into the canonical text the parser reads: LaTeX spacing and sizing commands out,
+ * {@code \dfrac}/{@code \tfrac} as {@code \frac}, text and unit words out, thousands separators, percent and
+ * degree signs, dollar signs, trailing punctuation and an {@code x =} prefix removed. What was removed and
+ * matters for comparison (a percent sign) is reported.
+ */
+final class Normalizer {
+
+    /** The normalised text, and whether a percent sign was removed (50% may be meant as 0.5). */
+    record Normalized(String text, boolean percent) {
+    }
+
+    private static final String[][] REPLACEMENTS = {
+            {"\\(", ""}, {"\\)", ""}, {"\\[", ""}, {"\\]", ""}, {"\\left", ""}, {"\\right", ""}, {"\\bigl", ""}, {"\\bigr", ""}, {"\\Bigl", ""}, {"\\Bigr", ""},
+            {"\\big", ""}, {"\\Big", ""},
+            {"\\displaystyle", ""}, {"\\textstyle", ""}, {"\\!", ""}, {"\\,", ""}, {"\\;", ""}, {"\\:", ""},
+            {"\\quad", " "}, {"\\qquad", " "}, {"\\ ", " "}, {"~", " "},
+            {"\\dfrac", "\\frac"}, {"\\tfrac", "\\frac"}, {"\\cfrac", "\\frac"}, {"\\dbinom", "\\binom"}, {"\\tbinom", "\\binom"},
+            {"\\leqslant", "\\leq"}, {"\\geqslant", "\\geq"}, {"\\leq", "\\leq"}, {"\\le ", "\\leq "}, {"\\ge ", "\\geq "},
+            {"\\neq", "\\ne"}, {"\\lt", "<"}, {"\\gt", ">"},
+            {"\\cdot", "*"}, {"\\times", "*"}, {"\\ast", "*"}, {"\\div", "/"},
+            {"\\lbrace", "\\{"}, {"\\rbrace", "\\}"}, {"\\lvert", "|"}, {"\\rvert", "|"}, {"\\vert", "|"}, {"\\mid", "|"},
+            {"\\infinity", "\\infty"}, {"infinity", "\\infty"}, {"\\varnothing", "\\emptyset"}, {"\\o ", "\\emptyset "},
+            {"\\%", "%"}, {"\\$", ""}, {"$", ""}, {"\\degree", ""}, {"^\\circ", ""}, {"^{\\circ}", ""}, {"\\circ", ""},
+            {"°", ""}, {"−", "-"}, {"–", "-"}, {"×", "*"}, {"·", "*"}, {"÷", "/"}, {"≤", "\\leq "}, {"≥", "\\geq "},
+            {"≠", "\\ne "}, {"±", "\\pm "}, {"∓", "\\mp "}, {"π", "\\pi "}, {"∞", "\\infty "}, {"√", "\\sqrt "},
+            {"∪", "\\cup "}, {"∅", "\\emptyset "}, {"<=", "\\leq "}, {">=", "\\geq "}, {"!=", "\\ne "},
+            {"\\{,\\}", ""}, {"{,}", ""},
+    };
+
+    /** Unit and filler words dropped after a number ("5 cm", "12 dollars", "3 square units"). */
+    private static final Set<String> UNIT_WORDS = Set.of(
+            "unit", "units", "square", "sq", "cubic", "cm", "mm", "km", "m", "meter", "meters", "metre", "metres",
+            "centimeter", "centimeters", "inch", "inches", "in", "foot", "feet", "ft", "yard", "yards", "mile", "miles",
+            "mph", "kg", "g", "gram", "grams", "pound", "pounds", "lb", "lbs", "ounce", "ounces", "oz", "liter", "liters",
+            "litre", "litres", "ml", "gallon", "gallons", "second", "seconds", "sec", "minute", "minutes", "min", "hour",
+            "hours", "hr", "hrs", "day", "days", "week", "weeks", "month", "months", "year", "years", "dollar", "dollars",
+            "cent", "cents", "degree", "degrees", "deg", "radian", "radians", "percent", "point", "points", "people",
+            "students", "apples", "cookies", "times", "ways", "items", "marbles", "coins", "boxes", "pages", "books",
+            "eggs", "cups", "pieces", "questions", "games", "cars", "trees");
+
+    private static final Pattern TEXT_CMD = Pattern.compile("\\\\(?:text|textbf|textit|mathrm|mathbf|mathit|mbox|operatorname|rm|bf)\\s*\\{([^{}]*)}");
+    private static final Pattern WHOLE_THOUSANDS = Pattern.compile("-?\\d{1,3}(?:,\\d{3})+(?:\\.\\d+)?");
+    private static final Pattern SPACED_THOUSANDS = Pattern.compile("-?\\d{1,3}(?: \\d{3})+(?:\\.\\d+)?");
+    private static final Pattern PREFIX = Pattern.compile("^\\s*([a-zA-Z](?:_\\{?[a-zA-Z0-9]+}?)?|\\\\[a-zA-Z]+)\\s*(?:=|\\\\approx)\\s*");
+    private static final Pattern TRAILING_WORD = Pattern.compile("\\s+([a-zA-Z]+)\\.?\\s*$");
+
+    private Normalizer() {
+    }
+
+    static Normalized normalize(String raw) {
+        String s = raw.strip();
+        if (s.startsWith("\\boxed") || s.startsWith("\\fbox")) {
+            String inner = Extractor.boxedContent(s, 0);
+            if (inner != null) {
+                s = inner;
+            }
+        }
+        // a matrix's row separator \\ must not be read as "\ " (a space) by the replacements below
+        boolean rows = s.contains("\\\\");
+        if (rows) {
+            s = s.replace("\\\\", "\n");
+        }
+        for (String[] r : REPLACEMENTS) {
+            if (s.contains(r[0])) {
+                s = s.replace(r[0], r[1]);
+            }
+        }
+        if (rows) {
+            s = s.replace("\n", " \\\\ ");
+        }
+        s = unwrapText(s);
+        boolean percent = false;
+        if (s.contains("%")) {
+            percent = true;
+            s = s.replace("%", "");
+        }
+        s = s.strip();
+        // "is 5.", "5;" : punctuation closing a sentence, not part of the answer
+        while (!s.isEmpty() && ".;:".indexOf(s.charAt(s.length() - 1)) >= 0 && !s.endsWith("\\.")) {
+            s = s.substring(0, s.length() - 1).strip();
+        }
+        s = dropUnits(s);
+        Matcher prefix = PREFIX.matcher(s);
+        // "x = 5" is the answer 5; "x = 2y + 1" stays an equation only when the right side names the left's variable
+        if (prefix.find() && !s.substring(prefix.end()).contains("=") && !s.substring(prefix.end()).isBlank()
+                && !isRelationChain(s.substring(prefix.end()))) {
+            String left = prefix.group(1);
+            String right = s.substring(prefix.end());
+            if (!right.contains(left) || left.length() > 1 && left.startsWith("\\")) {
+                s = right;
+            }
+        }
+        s = thousands(s.strip());
+        if (s.contains(" ")) {
+            s = s.replaceAll("\\s+", " ").strip();
+        }
+        return new Normalized(s, percent);
+    }
+
+    private static boolean isRelationChain(String s) {
+        return s.contains("<") || s.contains(">") || s.contains("\\leq") || s.contains("\\geq");
+    }
+
+    /** {@code \text{cm}} after a number goes; {@code \text{(B)}} or {@code \text{Evelyn}} keeps its words. */
+    private static String unwrapText(String s) {
+        for (int guard = 0; guard < 20 && s.indexOf('\\') >= 0; guard++) {
+            Matcher m = TEXT_CMD.matcher(s);
+            if (!m.find()) {
+                break;
+            }
+            String inner = m.group(1);
+            String before = s.substring(0, m.start());
+            boolean afterValue = !before.isBlank();
+            String word = inner.strip().toLowerCase(Locale.ROOT);
+            String replacement = afterValue && isUnitPhrase(word) ? "" : " " + inner + " ";
+            s = before + replacement + s.substring(m.end());
+        }
+        return s.strip();
+    }
+
+    private static boolean isUnitPhrase(String words) {
+        if (words.isEmpty()) {
+            return true;
+        }
+        for (String w : words.replace("^2", "").replace("^3", "").split("[\\s.]+")) {
+            if (!w.isEmpty() && !UNIT_WORDS.contains(w)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Drops unit words that trail a number: "15 cm", "3 square units", "24 dollars". */
+    private static String dropUnits(String s) {
+        for (int guard = 0; guard < 4; guard++) {
+            Matcher m = TRAILING_WORD.matcher(s);
+            if (!m.find() || !UNIT_WORDS.contains(m.group(1).toLowerCase(Locale.ROOT))) {
+                return s;
+            }
+            String rest = s.substring(0, m.start()).strip();
+            if (rest.isEmpty() || !(Character.isDigit(rest.charAt(rest.length() - 1)) || rest.endsWith("}")
+                    || UNIT_WORDS.contains(lastWord(rest)))) {
+                return s;
+            }
+            s = rest;
+        }
+        return s;
+    }
+
+    private static String lastWord(String s) {
+        int i = s.length();
+        while (i > 0 && Character.isLetter(s.charAt(i - 1))) {
+            i--;
+        }
+        return s.substring(i).toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * 1,000,000 and 1 000 000 as one number, when the number is the whole answer: "(0,100)" is an interval and
+     * "1, 2" a list, and both keep their commas.
+     */
+    private static String thousands(String s) {
+        if (s.indexOf(',') >= 0 && WHOLE_THOUSANDS.matcher(s).matches()) {
+            return s.replace(",", "");
+        }
+        if (s.indexOf(' ') >= 0 && SPACED_THOUSANDS.matcher(s).matches()) {
+            return s.replace(" ", "");
+        }
+        return s;
+    }
+}
