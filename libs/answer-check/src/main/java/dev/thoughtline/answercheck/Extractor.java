@@ -67,7 +67,7 @@ public final class Extractor {
                 }
             }
         }
-        return words <= 2;
+        return words <= 1;
     }
 
     private static Extraction lastBoxed(String s, int from) {
@@ -144,11 +144,15 @@ public final class Extractor {
         int i = bestEnd;
         int n = s.length();
         // markdown and punctuation between the phrase and the answer: "**Answer:** $5$", "is: 5"
-        while (i < n && " \t:*$\\[(".indexOf(s.charAt(i)) >= 0 && !(s.charAt(i) == '(' && i + 2 < n && s.charAt(i + 2) == ')')) {
-            if (s.charAt(i) == '\\' && !(i + 1 < n && (s.charAt(i + 1) == '[' || s.charAt(i + 1) == '('))) {
+        while (i < n) {
+            char c = s.charAt(i);
+            if (c == ' ' || c == '\t' || c == ':' || c == '*' || c == '$') {
+                i++;
+            } else if (c == '\\' && i + 1 < n && (s.charAt(i + 1) == '[' || s.charAt(i + 1) == '(')) {
+                i += 2;
+            } else {
                 break;
             }
-            i += s.charAt(i) == '\\' ? 2 : 1;
         }
         int end = i;
         while (end < n && s.charAt(end) != '\n') {

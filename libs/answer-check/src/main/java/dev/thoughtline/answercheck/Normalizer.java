@@ -63,6 +63,10 @@ final class Normalizer {
                 s = inner;
             }
         }
+        if (s.contains(",\\!")) {
+            // 11,\! 111,\! 100: LaTeX's thousands separator
+            s = s.replaceAll(",\\\\!\\s*", ",");
+        }
         // a matrix's row separator \\ must not be read as "\ " (a space) by the replacements below
         boolean rows = s.contains("\\\\");
         if (rows) {
