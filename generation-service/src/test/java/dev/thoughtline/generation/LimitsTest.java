@@ -1,5 +1,6 @@
 package dev.thoughtline.generation;
 
+import dev.thoughtline.testing.ContractServer;
 import dev.thoughtline.teachersim.SimConfig;
 import dev.thoughtline.teachersim.TeacherSim;
 import io.quarkus.test.junit.QuarkusTest;

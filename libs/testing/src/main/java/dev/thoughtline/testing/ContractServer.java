@@ -1,4 +1,4 @@
-package dev.thoughtline.generation;
+package dev.thoughtline.testing;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -12,9 +12,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A small server of the dataset contract on a free port, for the datasets jobs read (what question-service
- * serves in production): complete question datasets from lists of items, and datasets that break in the
- * ways a user's input can (missing, malformed lines).
+ * A small server of the dataset contract on a free port, for the datasets a service under test reads (what
+ * question-service or generation-service serves in production): complete datasets from lists of items, of any
+ * kind, and datasets that break in the ways a user's input can (missing, malformed lines).
  */
 public final class ContractServer implements AutoCloseable {
 
@@ -25,6 +25,7 @@ public final class ContractServer implements AutoCloseable {
     private final HttpServer server;
     private final Map<Long, List<String>> datasets = new ConcurrentHashMap<>();
     private final Map<Long, String> status = new ConcurrentHashMap<>();
+    private final Map<Long, String> kinds = new ConcurrentHashMap<>();
     private long next = 1;
 
     public ContractServer() {
@@ -46,7 +47,7 @@ public final class ContractServer implements AutoCloseable {
             }
             if (parts.length == 5) {
                 ObjectNode info = JSON.createObjectNode().put("id", Long.toString(id)).put("ref", url(id)).put("name", "d" + id)
-                        .put("kind", "question").put("status", status.get(id)).put("itemCount", lines.size());
+                        .put("kind", kinds.get(id)).put("status", status.get(id)).put("itemCount", lines.size());
                 info.putArray("parents");
                 info.putObject("recipe");
                 info.put("createdAt", "2026-11-26T00:00:00Z");
@@ -89,11 +90,17 @@ public final class ContractServer implements AutoCloseable {
         return add(lines, "complete");
     }
 
-    /** A dataset of the given raw lines (malformed ones included) and status. */
-    public synchronized String add(List<String> lines, String datasetStatus) {
+    /** A question dataset of the given raw lines (malformed ones included) and status. */
+    public String add(List<String> lines, String datasetStatus) {
+        return add(lines, datasetStatus, "question");
+    }
+
+    /** A dataset of the given raw lines, status and kind ({@code question}, {@code trace}, {@code benchmark}). */
+    public synchronized String add(List<String> lines, String datasetStatus, String kind) {
         long id = next++;
         datasets.put(id, List.copyOf(lines));
         status.put(id, datasetStatus);
+        kinds.put(id, kind);
         return url(id);
     }
 

@@ -1,0 +1,11 @@
+package dev.thoughtline.filter;
+
+import java.time.OffsetDateTime;
+
+/**
+ * A filter run as stored: its request (the steps as JSON), state, counts, and per-step statistics once done.
+ * Its id is also the id of its output dataset.
+ */
+public record FilterRun(long id, String name, String input, String inputKind, String steps, String status, String error,
+                        long itemCount, long keptCount, String stats, OffsetDateTime createdAt, OffsetDateTime finishedAt) {
+}

@@ -1,0 +1,39 @@
+package dev.thoughtline.filter.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+
+/** filter-service settings; every key can be set from the environment (THOUGHTLINE_...). */
+@ConfigMapping(prefix = "thoughtline")
+public interface FilterConfig {
+
+    /** The URL other services reach this one at; output DatasetRefs are built from it. */
+    @WithDefault("http://localhost:8080")
+    String publicUrl();
+
+    Runs runs();
+
+    /** How runs read their inputs and store their verdicts. */
+    interface Runs {
+        /** Items per page when reading an input or a benchmark dataset. */
+        @WithDefault("1000")
+        int inputPageSize();
+
+        /** Tries per page read before the run fails (a 404 or malformed line fails it at once). */
+        @WithDefault("4")
+        int inputAttempts();
+
+        @WithDefault("200ms")
+        Duration inputBackoff();
+
+        /** A run holds its input in memory: larger inputs fail with a clear reason instead of exhausting the heap. */
+        @WithDefault("2000000")
+        int maxItems();
+
+        /** Verdicts stored per statement. */
+        @WithDefault("1000")
+        int verdictBatch();
+    }
+}

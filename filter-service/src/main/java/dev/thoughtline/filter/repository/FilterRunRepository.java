@@ -1,0 +1,121 @@
+package dev.thoughtline.filter.repository;
+
+import dev.thoughtline.filter.FilterRun;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Filter runs and their verdicts in PostgreSQL. */
+@ApplicationScoped
+public class FilterRunRepository {
+
+    /** A verdict row to store. */
+    public record NewVerdict(long pos, String itemId, boolean kept, String droppedBy, String scores, String reasons, String item) {
+    }
+
+    private static final String COLUMNS = "id, name, input, input_kind, steps::text, status, error, item_count, kept_count, stats::text, created_at, finished_at";
+
+    private final Pool pool;
+
+    public FilterRunRepository(Pool pool) {
+        this.pool = pool;
+    }
+
+    /** Inserts a run; null when the name is taken (the caller reads the existing one). */
+    public Uni<FilterRun> insert(String name, String input, String inputKind, String steps) {
+        return pool.preparedQuery("INSERT INTO filter_run (name, input, input_kind, steps) VALUES ($1, $2, $3, $4::text::jsonb) "
+                        + "ON CONFLICT (name) DO NOTHING RETURNING " + COLUMNS)
+                .execute(Tuple.of(name, input, inputKind, steps))
+                .map(rows -> rows.size() == 0 ? null : run(rows.iterator().next()));
+    }
+
+    public Uni<FilterRun> byId(long id) {
+        return pool.preparedQuery("SELECT " + COLUMNS + " FROM filter_run WHERE id = $1").execute(Tuple.of(id))
+                .map(rows -> rows.size() == 0 ? null : run(rows.iterator().next()));
+    }
+
+    public Uni<FilterRun> byName(String name) {
+        return pool.preparedQuery("SELECT " + COLUMNS + " FROM filter_run WHERE name = $1").execute(Tuple.of(name))
+                .map(rows -> rows.size() == 0 ? null : run(rows.iterator().next()));
+    }
+
+    public Uni<List<FilterRun>> list() {
+        return pool.query("SELECT " + COLUMNS + " FROM filter_run ORDER BY id").execute().map(FilterRunRepository::runs);
+    }
+
+    public Uni<List<FilterRun>> running() {
+        return pool.query("SELECT " + COLUMNS + " FROM filter_run WHERE status = 'running' ORDER BY id").execute()
+                .map(FilterRunRepository::runs);
+    }
+
+    /** Forgets a run's verdicts (a run that restarts after a crash writes them again). */
+    public Uni<Void> clearVerdicts(long runId) {
+        return pool.preparedQuery("DELETE FROM verdict WHERE run_id = $1").execute(Tuple.of(runId)).replaceWithVoid();
+    }
+
+    public Uni<Void> insertVerdicts(long runId, List<NewVerdict> batch) {
+        int n = batch.size();
+        Long[] pos = new Long[n];
+        String[] ids = new String[n];
+        Boolean[] kept = new Boolean[n];
+        String[] droppedBy = new String[n];
+        String[] scores = new String[n];
+        String[] reasons = new String[n];
+        String[] items = new String[n];
+        for (int i = 0; i < n; i++) {
+            NewVerdict v = batch.get(i);
+            pos[i] = v.pos();
+            ids[i] = v.itemId();
+            kept[i] = v.kept();
+            droppedBy[i] = v.droppedBy();
+            scores[i] = v.scores();
+            reasons[i] = v.reasons();
+            items[i] = v.item();
+        }
+        return pool.preparedQuery("""
+                        INSERT INTO verdict (run_id, pos, item_id, kept, dropped_by, scores, reasons, item)
+                        SELECT $1, u.pos, u.id, u.kept, u.dropped_by, u.scores::jsonb, u.reasons::jsonb, u.item::jsonb
+                        FROM unnest($2::bigint[], $3::text[], $4::boolean[], $5::text[], $6::text[], $7::text[], $8::text[])
+                             AS u(pos, id, kept, dropped_by, scores, reasons, item)""")
+                .execute(Tuple.tuple(List.<Object>of(runId, pos, ids, kept, droppedBy, scores, reasons, items))).replaceWithVoid();
+    }
+
+    public Uni<Void> complete(long runId, long items, long kept, String stats) {
+        return pool.preparedQuery("""
+                        UPDATE filter_run SET status = 'complete', item_count = $2, kept_count = $3, stats = $4::text::jsonb,
+                                              finished_at = now(), error = NULL
+                        WHERE id = $1""")
+                .execute(Tuple.of(runId, items, kept, stats)).replaceWithVoid();
+    }
+
+    public Uni<Void> fail(long runId, String error) {
+        return pool.preparedQuery("UPDATE filter_run SET status = 'failed', error = $2, finished_at = now() WHERE id = $1")
+                .execute(Tuple.of(runId, error)).replaceWithVoid();
+    }
+
+    /** Verdicts after a position, in order ({@code keptOnly} for the output view); one more than asked, to tell if more remain. */
+    public Uni<RowSet<Row>> verdicts(long runId, long after, int limit, boolean keptOnly) {
+        return pool.preparedQuery("SELECT pos, item_id, kept, dropped_by, scores::text, reasons::text, item::text FROM verdict "
+                        + "WHERE run_id = $1 AND pos > $2" + (keptOnly ? " AND kept" : "") + " ORDER BY pos LIMIT $3")
+                .execute(Tuple.of(runId, after, limit + 1));
+    }
+
+    private static List<FilterRun> runs(RowSet<Row> rows) {
+        List<FilterRun> out = new ArrayList<>();
+        for (Row r : rows) {
+            out.add(run(r));
+        }
+        return out;
+    }
+
+    private static FilterRun run(Row r) {
+        return new FilterRun(r.getLong(0), r.getString(1), r.getString(2), r.getString(3), r.getString(4), r.getString(5),
+                r.getString(6), r.getLong(7), r.getLong(8), r.getString(9), r.getOffsetDateTime(10), r.getOffsetDateTime(11));
+    }
+}

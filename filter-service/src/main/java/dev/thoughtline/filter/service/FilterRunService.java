@@ -1,0 +1,384 @@
+package dev.thoughtline.filter.service;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.thoughtline.contracts.DatasetClient;
+import dev.thoughtline.contracts.DatasetClientException;
+import dev.thoughtline.contracts.DatasetInfo;
+import dev.thoughtline.contracts.DatasetKind;
+import dev.thoughtline.contracts.DatasetRef;
+import dev.thoughtline.contracts.DatasetStatus;
+import dev.thoughtline.filter.FilterRun;
+import dev.thoughtline.filter.Item;
+import dev.thoughtline.filter.config.FilterConfig;
+import dev.thoughtline.filter.repository.FilterRunRepository;
+import dev.thoughtline.filter.rest.FilterRunRequest;
+import dev.thoughtline.filter.rest.FilterRunView;
+import dev.thoughtline.filter.service.steps.Steps;
+import dev.thoughtline.support.ApiException;
+import dev.thoughtline.support.ItemPages;
+import io.quarkus.logging.Log;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.vertx.mutiny.sqlclient.Row;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Filter runs: validation and submission, the run itself (read the input, apply the steps in order on a worker
+ * thread, store the verdicts, record per-step statistics), and the views of runs, verdicts and output datasets.
+ * A run that was running when the service stopped runs again at startup.
+ */
+@ApplicationScoped
+public class FilterRunService {
+
+    private final FilterRunRepository runs;
+    private final DatasetClient datasets;
+    private final ObjectMapper mapper;
+    private final FilterConfig config;
+
+    public FilterRunService(FilterRunRepository runs, DatasetClient datasets, ObjectMapper mapper, FilterConfig config) {
+        this.runs = runs;
+        this.datasets = datasets;
+        this.mapper = mapper;
+        this.config = config;
+    }
+
+    void resume(@Observes @Priority(10) StartupEvent event) {
+        runs.running().subscribe().with(list -> list.forEach(r -> {
+            Log.infof("filter run %d (%s) was running when the service stopped: running it again", r.id(), r.name());
+            try {
+                List<Steps.Planned> planned = plan(mapper.readValue(r.steps(), FilterRunRequest.Step[].class));
+                start(r, planned);
+            } catch (IOException | RuntimeException e) {
+                runs.fail(r.id(), "cannot resume: " + e.getMessage()).subscribe().with(v -> { }, f -> { });
+            }
+        }), failure -> Log.warnf("cannot list running filter runs: %s", failure.toString()));
+    }
+
+    /** The view of a new run (created true), or of the identical run already under that name (created false). */
+    public record Submitted(FilterRunView view, boolean created) {
+    }
+
+    public Uni<Submitted> submit(FilterRunRequest request) {
+        if (request == null) {
+            throw ApiException.badRequest("a filter run needs a body: {name, input, steps}");
+        }
+        if (request.name() == null || request.name().isBlank() || request.name().length() > 200) {
+            throw ApiException.badRequest("name is required (at most 200 characters)");
+        }
+        if (request.input() == null) {
+            throw ApiException.badRequest("input is required: the DatasetRef to filter");
+        }
+        DatasetRef input;
+        try {
+            input = DatasetRef.of(request.input());
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("input: " + e.getMessage());
+        }
+        if (request.steps() == null || request.steps().isEmpty()) {
+            throw ApiException.badRequest("steps must list at least one step");
+        }
+        List<Steps.Planned> planned = plan(request.steps().toArray(new FilterRunRequest.Step[0]));
+        String steps;
+        try {
+            steps = mapper.writeValueAsString(request.steps());
+        } catch (JsonProcessingException e) {
+            throw ApiException.badRequest("steps cannot be stored: " + e.getOriginalMessage());
+        }
+        return runs.byName(request.name()).chain(existing -> {
+            if (existing != null) {
+                return same(existing, input, steps).map(v -> new Submitted(view(existing), false));
+            }
+            return inputInfo(input).chain(info -> {
+                if (!info.status().equals(DatasetStatus.COMPLETE)) {
+                    throw ApiException.unprocessable("input " + input.url() + " is " + info.status().name().toLowerCase()
+                            + ": only a complete dataset can be filtered");
+                }
+                boolean traces = info.kind() == DatasetKind.TRACE
+                        || (info.kind() == DatasetKind.FILTERED && "trace".equals(String.valueOf(info.recipe().get("inputKind"))));
+                for (Steps.Planned p : planned) {
+                    if (p.overTraces() && !traces) {
+                        throw ApiException.badRequest("step " + p.name() + " reads traces, but " + input.url() + " is a "
+                                + info.kind().name().toLowerCase() + " dataset");
+                    }
+                }
+                String kind = traces ? "trace" : info.kind().name().toLowerCase();
+                return runs.insert(request.name(), input.url(), kind, steps).chain(run -> {
+                    if (run == null) {
+                        // a concurrent submission took the name first
+                        return runs.byName(request.name()).chain(other -> same(other, input, steps).map(v -> new Submitted(view(other), false)));
+                    }
+                    start(run, planned);
+                    return Uni.createFrom().item(new Submitted(view(run), true));
+                });
+            });
+        });
+    }
+
+    private Uni<Void> same(FilterRun existing, DatasetRef input, String steps) {
+        try {
+            if (existing.input().equals(input.url()) && mapper.readTree(existing.steps()).equals(mapper.readTree(steps))) {
+                return Uni.createFrom().voidItem();
+            }
+        } catch (JsonProcessingException e) {
+            // not the same, then
+        }
+        throw ApiException.conflict("a filter run named '" + existing.name() + "' exists with a different input or steps");
+    }
+
+    private Uni<DatasetInfo> inputInfo(DatasetRef input) {
+        return datasets.info(input).onFailure(DatasetClientException.class).transform(e -> {
+            DatasetClientException d = (DatasetClientException) e;
+            return ApiException.unprocessable("input " + input.url() + " cannot be read: " + d.getMessage());
+        });
+    }
+
+    private static List<Steps.Planned> plan(FilterRunRequest.Step[] steps) {
+        List<Steps.Planned> planned = new ArrayList<>();
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (int i = 0; i < steps.length; i++) {
+            Steps.Planned p = Steps.plan(i, steps[i]);
+            if (!names.add(p.name())) {
+                throw ApiException.badRequest("step " + (i + 1) + ": a step named '" + p.name() + "' comes earlier; give this one a name");
+            }
+            planned.add(p);
+        }
+        return planned;
+    }
+
+    // --- running
+
+    private void start(FilterRun run, List<Steps.Planned> planned) {
+        DatasetRef input = DatasetRef.of(run.input());
+        AtomicInteger count = new AtomicInteger();
+        runs.clearVerdicts(run.id())
+                .chain(() -> Multi.createFrom().iterable(planned).onItem().transformToUniAndConcatenate(p -> p.step().prepare(datasets).replaceWith(Boolean.TRUE))
+                        .collect().last())
+                .chain(() -> datasets.items(input)
+                        .map(node -> {
+                            if (count.incrementAndGet() > config.runs().maxItems()) {
+                                throw new IllegalStateException("the input has more than " + config.runs().maxItems()
+                                        + " items (thoughtline.runs.max-items)");
+                            }
+                            return new Item(count.get(), node);
+                        })
+                        .collect().asList())
+                .emitOn(Infrastructure.getDefaultWorkerPool())
+                .map(items -> new Object[]{items, apply(planned, items)})
+                .chain(result -> {
+                    @SuppressWarnings("unchecked")
+                    List<Item> items = (List<Item>) result[0];
+                    return store(run.id(), items).chain(() -> runs.complete(run.id(), items.size(),
+                            items.stream().filter(Item::kept).count(), result[1].toString()));
+                })
+                .subscribe().with(
+                        v -> Log.infof("filter run %d (%s) is complete", run.id(), run.name()),
+                        failure -> {
+                            String reason = failure instanceof DatasetClientException || failure instanceof IllegalStateException
+                                    ? failure.getMessage() : failure.toString();
+                            Log.warnf("filter run %d (%s) failed: %s", run.id(), run.name(), reason);
+                            runs.fail(run.id(), reason).subscribe().with(x -> { }, f -> Log.errorf("cannot record the failure of run %d", run.id()));
+                        });
+    }
+
+    /** Applies the steps in order; returns the per-step statistics. CPU work: runs on a worker thread. */
+    private ArrayNode apply(List<Steps.Planned> planned, List<Item> items) {
+        ArrayNode stats = mapper.createArrayNode();
+        List<Item> alive = items;
+        for (Steps.Planned p : planned) {
+            int in = alive.size();
+            p.step().apply(p.name(), alive);
+            Steps.keep(p, alive);
+            ObjectNode s = stats.addObject().put("name", p.name()).put("type", p.type()).put("in", in);
+            List<Item> next = new ArrayList<>(alive.size());
+            for (Item item : alive) {
+                if (item.kept()) {
+                    next.add(item);
+                }
+            }
+            s.put("out", next.size());
+            s.set("histogram", histogram(alive, p.name()));
+            alive = next;
+        }
+        return stats;
+    }
+
+    private ObjectNode histogram(List<Item> items, String name) {
+        double min = Double.POSITIVE_INFINITY;
+        double max = Double.NEGATIVE_INFINITY;
+        int n = 0;
+        for (Item i : items) {
+            Double s = i.scores.get(name);
+            if (s != null) {
+                min = Math.min(min, s);
+                max = Math.max(max, s);
+                n++;
+            }
+        }
+        ObjectNode h = mapper.createObjectNode().put("scored", n);
+        if (n == 0) {
+            return h;
+        }
+        h.put("min", min).put("max", max);
+        long[] counts = new long[10];
+        for (Item i : items) {
+            Double s = i.scores.get(name);
+            if (s != null) {
+                int bin = max == min ? 0 : (int) Math.min(9, Math.floor((s - min) / (max - min) * 10));
+                counts[bin]++;
+            }
+        }
+        ArrayNode c = h.putArray("counts");
+        for (long k : counts) {
+            c.add(k);
+        }
+        return h;
+    }
+
+    private Uni<Void> store(long runId, List<Item> items) {
+        int batch = config.runs().verdictBatch();
+        List<List<Item>> batches = new ArrayList<>();
+        for (int from = 0; from < items.size(); from += batch) {
+            batches.add(items.subList(from, Math.min(items.size(), from + batch)));
+        }
+        return Multi.createFrom().iterable(batches)
+                .onItem().transformToUniAndConcatenate(b -> runs.insertVerdicts(runId, b.stream().map(this::verdict).toList()).replaceWith(Boolean.TRUE))
+                .collect().last().replaceWithVoid();
+    }
+
+    private FilterRunRepository.NewVerdict verdict(Item i) {
+        try {
+            ObjectNode reasons = mapper.valueToTree(i.reasons);
+            i.findings.forEach((k, v) -> reasons.set(k + ".finding", v));
+            return new FilterRunRepository.NewVerdict(i.pos, i.id, i.kept(), i.droppedBy, mapper.writeValueAsString(i.scores),
+                    mapper.writeValueAsString(reasons), mapper.writeValueAsString(i.node));
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    // --- views
+
+    public Uni<FilterRunView> get(long id) {
+        return runs.byId(id).map(r -> {
+            if (r == null) {
+                throw ApiException.notFound("filter run " + id);
+            }
+            return view(r);
+        });
+    }
+
+    public Uni<List<FilterRunView>> list() {
+        return runs.list().map(list -> list.stream().map(this::view).toList());
+    }
+
+    public FilterRunView view(FilterRun r) {
+        return new FilterRunView(r.id(), r.name(), r.status(), r.input(), outputRef(r.id()).url(), r.itemCount(), r.keptCount(),
+                tree(r.steps()), tree(r.stats()), r.error(), r.createdAt(), r.finishedAt());
+    }
+
+    private JsonNode tree(String json) {
+        try {
+            return json == null ? null : mapper.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private DatasetRef outputRef(long id) {
+        return DatasetRef.of(config.publicUrl(), id);
+    }
+
+    public Uni<DatasetInfo> dataset(long id) {
+        return runs.byId(id).map(r -> {
+            if (r == null) {
+                throw ApiException.notFound("dataset " + id);
+            }
+            DatasetStatus status = switch (r.status()) {
+                case "complete" -> DatasetStatus.COMPLETE;
+                case "failed" -> DatasetStatus.FAILED;
+                default -> DatasetStatus.BUILDING;
+            };
+            Map<String, Object> recipe = new java.util.LinkedHashMap<>();
+            recipe.put("filterRun", r.name());
+            recipe.put("inputKind", r.inputKind());
+            recipe.put("steps", tree(r.steps()));
+            return new DatasetInfo(Long.toString(r.id()), outputRef(r.id()), r.name(), DatasetKind.FILTERED, status, r.keptCount(),
+                    List.of(DatasetRef.of(r.input())), recipe, r.createdAt().toInstant());
+        });
+    }
+
+    public Uni<List<DatasetInfo>> datasets() {
+        return runs.list().chain(list -> Multi.createFrom().iterable(list).onItem().transformToUniAndConcatenate(r -> dataset(r.id()))
+                .collect().asList());
+    }
+
+    /** A page of the output view (kept items with their scores) or of the verdicts. */
+    public Uni<ItemPages.Page> page(long id, String after, String limit, boolean view) {
+        long cursor = ItemPages.cursor(after);
+        int size = ItemPages.limit(limit, 1000, 10_000);
+        return runs.byId(id).chain(r -> {
+            if (r == null) {
+                throw ApiException.notFound((view ? "dataset " : "filter run ") + id);
+            }
+            if (view && !"complete".equals(r.status())) {
+                throw ApiException.conflict("dataset " + id + " is " + (r.status().equals("running") ? "building" : r.status())
+                        + ": its items are served once it is complete");
+            }
+            return runs.verdicts(id, cursor, size, view).map(rows -> render(rows, size, view));
+        });
+    }
+
+    private ItemPages.Page render(io.vertx.mutiny.sqlclient.RowSet<Row> rows, int limit, boolean view) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(1024, rows.size() * 512));
+        int count = 0;
+        long last = -1;
+        try (JsonGenerator g = mapper.getFactory().createGenerator(out)) {
+            for (Row r : rows) {
+                if (count == limit) {
+                    break;
+                }
+                last = r.getLong(0);
+                if (view) {
+                    ObjectNode item = (ObjectNode) mapper.readTree(r.getString(6));
+                    item.set("scores", mapper.readTree(r.getString(4)));
+                    mapper.writeTree(g, item);
+                } else {
+                    g.writeStartObject();
+                    g.writeNumberField("pos", last);
+                    g.writeStringField("id", r.getString(1));
+                    g.writeBooleanField("kept", r.getBoolean(2));
+                    g.writeStringField("droppedBy", r.getString(3));
+                    g.writeFieldName("scores");
+                    g.writeRawValue(r.getString(4));
+                    g.writeFieldName("reasons");
+                    g.writeRawValue(r.getString(5));
+                    g.writeEndObject();
+                }
+                g.flush();
+                out.write('\n');
+                count++;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        String next = rows.size() > limit ? Long.toString(last) : null;
+        return new ItemPages.Page(io.vertx.core.buffer.Buffer.buffer(out.toByteArray()), count, next);
+    }
+}

@@ -1,0 +1,123 @@
+package dev.thoughtline.filter.service.steps;
+
+import dev.thoughtline.filter.Item;
+import dev.thoughtline.filter.rest.FilterRunRequest;
+import dev.thoughtline.support.ApiException;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/** The step types, their parameters, and the keep rule applied after each step. */
+public final class Steps {
+
+    /** A validated step, ready to run. */
+    public record Planned(String type, String name, FilterStep step, FilterRunRequest.Keep keep, boolean overTraces) {
+    }
+
+    /** Every step type with its parameters, as the README documents them. */
+    public static final Map<String, Set<String>> TYPES = new TreeMap<>(Map.of(
+            "length", Set.of("unit", "min", "max", "perQuestion", "k"),
+            "random", Set.of("seed"),
+            "exact-dedup", Set.of("field"),
+            "near-dedup", Set.of("threshold", "permutations", "shingleWords", "bands", "rows", "seed", "field"),
+            "decontaminate", Decontaminate.params(),
+            "format", Set.of("requireStop", "requireAnswer", "requireThink"),
+            "verify", Set.of("answerField"),
+            "majority", Set.of("minAgreement")));
+
+    private static final Set<String> OVER_TRACES = Set.of("format", "verify", "majority");
+
+    private Steps() {
+    }
+
+    /** The step at {@code index} (0-based) of a request, validated; a 400 naming the step otherwise. */
+    public static Planned plan(int index, FilterRunRequest.Step s) {
+        if (s == null || s.type() == null || s.type().isBlank()) {
+            throw ApiException.badRequest("step " + (index + 1) + ": type is required; types: " + String.join(", ", TYPES.keySet()));
+        }
+        Set<String> known = TYPES.get(s.type());
+        if (known == null) {
+            throw ApiException.badRequest("step " + (index + 1) + ": unknown type '" + s.type() + "'; types: " + String.join(", ", TYPES.keySet()));
+        }
+        String where = "step " + (index + 1) + " (" + s.type() + ")";
+        StepParams p = new StepParams(where, s.params(), known);
+        FilterStep step = switch (s.type()) {
+            case "length" -> new QuestionSteps.Length(p);
+            case "random" -> new QuestionSteps.Random(p);
+            case "exact-dedup" -> new QuestionSteps.ExactDedup(p);
+            case "near-dedup" -> new QuestionSteps.NearDedup(p);
+            case "decontaminate" -> new Decontaminate(p);
+            case "format" -> new AnswerSteps.Format(p);
+            case "verify" -> new AnswerSteps.Verify(p);
+            default -> new AnswerSteps.Majority(p);
+        };
+        validate(where, s.keep());
+        String name = s.name() == null || s.name().isBlank() ? s.type() : s.name();
+        return new Planned(s.type(), name, step, s.keep(), OVER_TRACES.contains(s.type()));
+    }
+
+    private static void validate(String where, FilterRunRequest.Keep keep) {
+        if (keep == null) {
+            return;
+        }
+        int rules = (keep.topN() == null ? 0 : 1) + (keep.topFraction() == null ? 0 : 1) + (keep.threshold() == null ? 0 : 1);
+        if (rules != 1) {
+            throw ApiException.badRequest(where + ": keep takes exactly one of topN, topFraction, threshold");
+        }
+        if (keep.topN() != null && keep.topN() < 1) {
+            throw ApiException.badRequest(where + ": keep.topN must be at least 1");
+        }
+        if (keep.topFraction() != null && (keep.topFraction() <= 0 || keep.topFraction() > 1 || keep.topFraction().isNaN())) {
+            throw ApiException.badRequest(where + ": keep.topFraction must be in (0, 1]");
+        }
+        if (keep.threshold() != null && (keep.threshold().isNaN() || keep.threshold().isInfinite())) {
+            throw ApiException.badRequest(where + ": keep.threshold must be a finite number");
+        }
+        if (keep.order() != null && !keep.order().equals("desc") && !keep.order().equals("asc")) {
+            throw ApiException.badRequest(where + ": keep.order must be desc or asc");
+        }
+    }
+
+    /**
+     * Applies a keep rule to the items a step kept: items without a score for the step are dropped by any rule;
+     * the best by score (ties by input order) are kept.
+     */
+    public static void keep(Planned step, List<Item> items) {
+        FilterRunRequest.Keep keep = step.keep();
+        if (keep == null) {
+            return;
+        }
+        String name = step.name();
+        boolean asc = "asc".equals(keep.order());
+        List<Item> scored = new ArrayList<>();
+        for (Item item : items) {
+            if (!item.kept()) {
+                continue;
+            }
+            if (item.scores.get(name) == null) {
+                FilterStep.drop(item, name, "no score");
+            } else {
+                scored.add(item);
+            }
+        }
+        if (keep.threshold() != null) {
+            for (Item item : scored) {
+                double s = item.scores.get(name);
+                if (asc ? s > keep.threshold() : s < keep.threshold()) {
+                    FilterStep.drop(item, name, "score " + s + (asc ? " is above " : " is below ") + keep.threshold());
+                }
+            }
+            return;
+        }
+        Comparator<Item> byScore = Comparator.comparingDouble(i -> i.scores.get(name));
+        scored.sort((asc ? byScore : byScore.reversed()).thenComparingLong(i -> i.pos));
+        int n = keep.topN() != null ? keep.topN() : (int) Math.ceil(keep.topFraction() * scored.size());
+        for (int i = n; i < scored.size(); i++) {
+            FilterStep.drop(scored.get(i), name, "not in the top " + n + " by score");
+        }
+    }
+}
