@@ -2,11 +2,12 @@ package dev.thoughtline.filter.service.text;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.IntStream;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.RecursiveAction;
 
 /**
  * Near-duplicate detection over a stream of documents in order: MinHash signatures (computed in parallel, in
- * chunks) and LSH banding give candidates among the documents kept so far; the exact Indel ratio of the processed
+ * chunks, the next chunk's while the current one is indexed) and LSH banding give candidates among the documents kept so far; the exact Indel ratio of the processed
  * texts confirms a candidate at the threshold. The first document of each cluster is kept; every later one that
  * matches a kept document is dropped with the document it matched and the similarity. Never O(n²): each document
  * is compared only with its LSH candidates.
@@ -60,14 +61,67 @@ public final class NearDuplicates {
         this.index = new LshIndex(params.bands(), params.rows(), Math.max(16, expected));
     }
 
-    /** The verdicts of a whole list of texts, in order. */
+    /**
+     * The verdicts of a whole list of texts, in order. The signatures of the next chunk are computed while the
+     * current chunk goes through the index, on a pool of one thread per core in which the thread that waits for a
+     * chunk's signatures helps compute them.
+     */
     public static List<Match> run(List<String> texts, Params params) {
         NearDuplicates d = new NearDuplicates(params, texts.size());
-        List<Match> out = new ArrayList<>(texts.size());
-        for (int from = 0; from < texts.size(); from += CHUNK) {
-            out.addAll(d.next(texts.subList(from, Math.min(texts.size(), from + CHUNK))));
+        ForkJoinPool pool = new ForkJoinPool(Runtime.getRuntime().availableProcessors());
+        try {
+            return pool.submit(() -> {
+                List<Match> out = new ArrayList<>(texts.size());
+                int chunks = (texts.size() + CHUNK - 1) / CHUNK;
+                Signing next = chunks == 0 ? null : d.sign(texts, 0);
+                for (int c = 0; c < chunks; c++) {
+                    Signing current = next;
+                    current.join();
+                    next = c + 1 < chunks ? d.sign(texts, c + 1) : null;
+                    out.addAll(d.index(current.processed, current.keys));
+                }
+                return out;
+            }).join();
+        } finally {
+            pool.shutdown();
         }
-        return out;
+    }
+
+    /** Signatures of one chunk, computed by forked subtasks of at most 256 texts. */
+    private final class Signing extends RecursiveAction {
+        final List<String> texts;
+        final String[] processed;
+        final long[][] keys;
+        final int lo;
+        final int hi;
+
+        Signing(List<String> texts, String[] processed, long[][] keys, int lo, int hi) {
+            this.texts = texts;
+            this.processed = processed;
+            this.keys = keys;
+            this.lo = lo;
+            this.hi = hi;
+        }
+
+        @Override
+        protected void compute() {
+            if (hi - lo <= 256) {
+                for (int i = lo; i < hi; i++) {
+                    processed[i] = Texts.process(texts.get(i));
+                    keys[i] = index.keys(hasher.signature(processed[i]));
+                }
+                return;
+            }
+            int mid = (lo + hi) >>> 1;
+            invokeAll(new Signing(texts, processed, keys, lo, mid), new Signing(texts, processed, keys, mid, hi));
+        }
+    }
+
+    private Signing sign(List<String> all, int chunk) {
+        List<String> texts = all.subList(chunk * CHUNK, Math.min(all.size(), (chunk + 1) * CHUNK));
+        Signing s = new Signing(texts, new String[texts.size()], new long[texts.size()][], 0, texts.size());
+        s.fork();
+        return s;
     }
 
     /** The verdicts of the next texts of the stream (numbered after every earlier call's). */
@@ -75,12 +129,16 @@ public final class NearDuplicates {
         int n = texts.size();
         String[] processed = new String[n];
         long[][] keys = new long[n][];
-        // the costly part, signatures, in parallel; the order-dependent part, the index, in order below
-        IntStream range = IntStream.range(0, n);
-        (n >= 64 ? range.parallel() : range).forEach(i -> {
+        for (int i = 0; i < n; i++) {
             processed[i] = Texts.process(texts.get(i));
             keys[i] = index.keys(hasher.signature(processed[i]));
-        });
+        }
+        return index(processed, keys);
+    }
+
+    /** The order-dependent part: each text against the kept ones, in order; kept texts join the index. */
+    private List<Match> index(String[] processed, long[][] keys) {
+        int n = processed.length;
         List<Match> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             Match m = match(processed[i], keys[i]);
