@@ -47,7 +47,7 @@ class BadInputTest {
         refused("{\"name\":\"x\",\"steps\":[{\"type\":\"random\"}]}", 400, "input is required");
         refused("{\"name\":\"x\",\"input\":\"not a url\",\"steps\":[{\"type\":\"random\"}]}", 400, "input");
         refused(run("x", "[]"), 400, "at least one step");
-        refused(run("x", "[{\"type\":\"sharpen\"}]"), 400, "unknown type 'sharpen'; types: decontaminate, exact-dedup");
+        refused(run("x", "[{\"type\":\"sharpen\"}]"), 400, "unknown type 'sharpen'; types: ask-llm, decontaminate, exact-dedup");
         refused(run("x", "[{}]"), 400, "type is required");
         refused(run("x", "[{\"type\":\"near-dedup\",\"params\":{\"threshold\":150}}]"), 400, "step 1 (near-dedup): threshold must be a number from 1 to 100");
         refused(run("x", "[{\"type\":\"near-dedup\",\"params\":{\"bands\":64,\"rows\":4}}]"), 400, "bands x rows");
@@ -57,6 +57,10 @@ class BadInputTest {
         refused(run("x", "[{\"type\":\"random\",\"keep\":{\"topFraction\":1.5}}]"), 400, "topFraction must be in (0, 1]");
         refused(run("x", "[{\"type\":\"random\",\"keep\":{\"topN\":0}}]"), 400, "topN must be at least 1");
         refused(run("x", "[{\"type\":\"decontaminate\"}]"), 400, "benchmarks must list at least one");
+        refused(run("x", "[{\"type\":\"llm-difficulty\"}]"), 400, "teacher is required");
+        refused(run("x", "[{\"type\":\"llm-difficulty\",\"params\":{\"teacher\":\"t\",\"rubric\":\"poetry\"}}]"), 400,
+                "rubric must be one of code, math, science");
+        refused(run("x", "[{\"type\":\"llm-judge\",\"params\":{\"teacher\":\"t\"}}]"), 400, "reads traces");
         refused(run("x", "[{\"type\":\"random\"},{\"type\":\"random\"}]"), 400, "give this one a name");
         refused(run("x", "[{\"type\":\"verify\"}]"), 400, "step verify reads traces, but " + questions + " is a question dataset");
         refused("{\"name\":\"x\",\"input\":\"" + inputs.missing() + "\",\"steps\":[{\"type\":\"random\"}]}", 422, "cannot be read");

@@ -13,6 +13,16 @@ public interface FilterConfig {
     @WithDefault("http://localhost:8080")
     String publicUrl();
 
+    /**
+     * Where generation-service is (e.g. {@code http://generation-service:8080}): LLM steps run as its jobs. Without
+     * it, runs with LLM steps are refused.
+     */
+    java.util.Optional<String> generationUrl();
+
+    /** How long an LLM step waits for its generation job before the run fails. */
+    @WithDefault("24h")
+    Duration llmStepTimeout();
+
     Runs runs();
 
     /** How runs read their inputs and store their verdicts. */

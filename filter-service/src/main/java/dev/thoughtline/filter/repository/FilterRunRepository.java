@@ -106,6 +106,28 @@ public class FilterRunRepository {
                 .execute(Tuple.of(runId, after, limit + 1));
     }
 
+    /** Stores the items alive before a stage (replacing an earlier try's). */
+    public Uni<Void> replaceStage(long runId, int stage, Long[] pos, String[] items) {
+        return pool.withTransaction(conn -> conn.preparedQuery("DELETE FROM stage_item WHERE run_id = $1 AND stage = $2")
+                .execute(Tuple.of(runId, stage))
+                .chain(() -> conn.preparedQuery("""
+                                INSERT INTO stage_item (run_id, stage, pos, item)
+                                SELECT $1, $2, u.pos, u.item::jsonb FROM unnest($3::bigint[], $4::text[]) AS u(pos, item)""")
+                        .execute(Tuple.tuple(List.<Object>of(runId, stage, pos, items)))))
+                .replaceWithVoid();
+    }
+
+    public Uni<Long> stageCount(long runId, int stage) {
+        return pool.preparedQuery("SELECT count(*) FROM stage_item WHERE run_id = $1 AND stage = $2").execute(Tuple.of(runId, stage))
+                .map(rows -> rows.iterator().next().getLong(0));
+    }
+
+    /** Stage items after a position, in order, one more than asked. */
+    public Uni<RowSet<Row>> stageItems(long runId, int stage, long after, int limit) {
+        return pool.preparedQuery("SELECT pos, item::text FROM stage_item WHERE run_id = $1 AND stage = $2 AND pos > $3 ORDER BY pos LIMIT $4")
+                .execute(Tuple.of(runId, stage, after, limit + 1));
+    }
+
     private static List<FilterRun> runs(RowSet<Row> rows) {
         List<FilterRun> out = new ArrayList<>();
         for (Row r : rows) {

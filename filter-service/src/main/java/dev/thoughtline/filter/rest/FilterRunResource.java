@@ -68,6 +68,22 @@ public class FilterRunResource {
     }
 
     @GET
+    @Path("/{id}/stages/{stage}")
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "The items alive before an LLM step, as a dataset (what its generation job reads)")
+    public Uni<dev.thoughtline.contracts.DatasetInfo> stage(@PathParam("id") long id, @PathParam("stage") int stage) {
+        return service.stage(id, stage);
+    }
+
+    @GET
+    @Path("/{id}/stages/{stage}/items")
+    @Produces(Ndjson.MEDIA_TYPE)
+    public Uni<Response> stageItems(@PathParam("id") long id, @PathParam("stage") int stage, @QueryParam("after") String after,
+                                    @QueryParam("limit") String limit, @Context UriInfo uri) {
+        return service.stageItems(id, stage, after, limit).map(page -> ItemPages.response(page, uri, limit));
+    }
+
+    @GET
     @Path("/step-types")
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "The step types and their parameters")

@@ -13,6 +13,7 @@ import dev.thoughtline.contracts.DatasetKind;
 import dev.thoughtline.contracts.DatasetRef;
 import dev.thoughtline.contracts.DatasetStatus;
 import dev.thoughtline.filter.FilterRun;
+import dev.thoughtline.filter.client.GenerationClient;
 import dev.thoughtline.filter.Item;
 import dev.thoughtline.filter.config.FilterConfig;
 import dev.thoughtline.filter.repository.FilterRunRepository;
@@ -51,12 +52,17 @@ public class FilterRunService {
     private final DatasetClient datasets;
     private final ObjectMapper mapper;
     private final FilterConfig config;
+    private final java.util.function.Supplier<GenerationClient> generation;
 
     public FilterRunService(FilterRunRepository runs, DatasetClient datasets, ObjectMapper mapper, FilterConfig config) {
         this.runs = runs;
         this.datasets = datasets;
         this.mapper = mapper;
         this.config = config;
+        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1)
+                .connectTimeout(java.time.Duration.ofSeconds(10)).build();
+        this.generation = () -> new GenerationClient(config.generationUrl().orElseThrow(
+                () -> new IllegalStateException("thoughtline.generation-url is not set")), http, mapper);
     }
 
     void resume(@Observes @Priority(10) StartupEvent event) {
@@ -95,6 +101,10 @@ public class FilterRunService {
             throw ApiException.badRequest("steps must list at least one step");
         }
         List<Steps.Planned> planned = plan(request.steps().toArray(new FilterRunRequest.Step[0]));
+        if (config.generationUrl().isEmpty() && planned.stream().anyMatch(p -> Steps.LLM.contains(p.type()))) {
+            throw ApiException.unprocessable("LLM steps run as generation jobs, and this filter-service has no generation-service "
+                    + "(set thoughtline.generation-url)");
+        }
         String steps;
         try {
             steps = mapper.writeValueAsString(request.steps());
@@ -166,6 +176,9 @@ public class FilterRunService {
 
     private void start(FilterRun run, List<Steps.Planned> planned) {
         DatasetRef input = DatasetRef.of(run.input());
+        for (int i = 0; i < planned.size(); i++) {
+            planned.get(i).bind(new RunContext(run, i));
+        }
         AtomicInteger count = new AtomicInteger();
         runs.clearVerdicts(run.id())
                 .chain(() -> Multi.createFrom().iterable(planned).onItem().transformToUniAndConcatenate(p -> p.step().prepare(datasets).replaceWith(Boolean.TRUE))
@@ -191,10 +204,123 @@ public class FilterRunService {
                         v -> Log.infof("filter run %d (%s) is complete", run.id(), run.name()),
                         failure -> {
                             String reason = failure instanceof DatasetClientException || failure instanceof IllegalStateException
-                                    ? failure.getMessage() : failure.toString();
+                                    || failure instanceof GenerationClient.GenerationException ? failure.getMessage() : failure.toString();
                             Log.warnf("filter run %d (%s) failed: %s", run.id(), run.name(), reason);
                             runs.fail(run.id(), reason).subscribe().with(x -> { }, f -> Log.errorf("cannot record the failure of run %d", run.id()));
                         });
+    }
+
+    /**
+     * What an LLM step of a run needs: its stage dataset, generation-service, and waiting for its job. Blocking
+     * calls: LLM steps run on the run's worker thread, never on an event loop.
+     */
+    private final class RunContext implements Steps.LlmContext {
+        private final FilterRun run;
+        private final int stage;
+
+        RunContext(FilterRun run, int stage) {
+            this.run = run;
+            this.stage = stage;
+        }
+
+        @Override
+        public String stage(List<Item> items) {
+            Long[] pos = new Long[items.size()];
+            String[] json = new String[items.size()];
+            for (int i = 0; i < items.size(); i++) {
+                pos[i] = items.get(i).pos;
+                try {
+                    json[i] = mapper.writeValueAsString(items.get(i).node);
+                } catch (JsonProcessingException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+            runs.replaceStage(run.id(), stage, pos, json).await().indefinitely();
+            return stageRef(run.id(), stage).url();
+        }
+
+        @Override
+        public GenerationClient generation() {
+            return generation.get();
+        }
+
+        @Override
+        public String jobName(String step) {
+            return "filter-" + run.name() + "-" + step;
+        }
+
+        @Override
+        public GenerationClient.Job await(GenerationClient.Job job) {
+            long deadline = System.nanoTime() + config.llmStepTimeout().toNanos();
+            GenerationClient.Job j = job;
+            while (!j.finished()) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("generation job " + j.id() + " did not finish within " + config.llmStepTimeout());
+                }
+                try {
+                    Thread.sleep(300);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while waiting for generation job " + j.id());
+                }
+                j = generation().job(j.id());
+            }
+            if (!j.status().equals("complete")) {
+                throw new IllegalStateException("generation job " + j.id() + " is " + j.status() + (j.error() == null ? "" : ": " + j.error()));
+            }
+            return j;
+        }
+
+        @Override
+        public Map<String, List<JsonNode>> traces(String dataset) {
+            Map<String, List<JsonNode>> out = new java.util.HashMap<>();
+            for (JsonNode t : datasets.items(DatasetRef.of(dataset)).collect().asList().await().indefinitely()) {
+                out.computeIfAbsent(t.path("questionId").asText(), k -> new ArrayList<>()).add(t);
+            }
+            return out;
+        }
+    }
+
+    private DatasetRef stageRef(long runId, int stage) {
+        String base = config.publicUrl().endsWith("/") ? config.publicUrl().substring(0, config.publicUrl().length() - 1) : config.publicUrl();
+        return DatasetRef.of(base + "/api/v1/filter-runs/" + runId + "/stages/" + stage);
+    }
+
+    /** The items alive before an LLM step, as a dataset of the input's kind. */
+    public Uni<DatasetInfo> stage(long id, int stage) {
+        return runs.byId(id).chain(r -> {
+            if (r == null) {
+                throw ApiException.notFound("filter run " + id);
+            }
+            return runs.stageCount(id, stage).map(n -> {
+                if (n == 0) {
+                    throw ApiException.notFound("stage " + stage + " of filter run " + id);
+                }
+                DatasetKind kind = "trace".equals(r.inputKind()) ? DatasetKind.TRACE : DatasetKind.QUESTION;
+                return new DatasetInfo(id + "-" + stage, stageRef(id, stage), r.name() + " before step " + (stage + 1), kind,
+                        DatasetStatus.COMPLETE, n, List.of(DatasetRef.of(r.input())), Map.of("filterRun", r.name(), "stage", stage),
+                        r.createdAt().toInstant());
+            });
+        });
+    }
+
+    public Uni<ItemPages.Page> stageItems(long id, int stage, String after, String limit) {
+        long cursor = ItemPages.cursor(after);
+        int size = ItemPages.limit(limit, 1000, 10_000);
+        return runs.stageItems(id, stage, cursor, size).map(rows -> {
+            StringBuilder b = new StringBuilder();
+            int count = 0;
+            long last = -1;
+            for (Row r : rows) {
+                if (count == size) {
+                    break;
+                }
+                last = r.getLong(0);
+                b.append(r.getString(1)).append('\n');
+                count++;
+            }
+            return new ItemPages.Page(io.vertx.core.buffer.Buffer.buffer(b.toString()), count, rows.size() > size ? Long.toString(last) : null);
+        });
     }
 
     /** Applies the steps in order; returns the per-step statistics. CPU work: runs on a worker thread. */

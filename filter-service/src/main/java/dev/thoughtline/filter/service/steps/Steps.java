@@ -16,20 +16,50 @@ public final class Steps {
 
     /** A validated step, ready to run. */
     public record Planned(String type, String name, FilterStep step, FilterRunRequest.Keep keep, boolean overTraces) {
+        /** Binds an LLM step to its run; other steps need nothing of it. */
+        public void bind(LlmContext context) {
+            if (step instanceof LlmStep llm) {
+                llm.bind(context);
+            }
+        }
+    }
+
+    /** What an LLM step needs of the run it belongs to. */
+    public interface LlmContext {
+        /** Stores the items as the stage dataset of this step and returns its DatasetRef. */
+        String stage(List<Item> items);
+
+        dev.thoughtline.filter.client.GenerationClient generation();
+
+        /** The job's name: stable for a run and step, so that a resumed run finds its job again. */
+        String jobName(String step);
+
+        /** Waits until the job ends (polling); throws when it fails or takes longer than the step may. */
+        dev.thoughtline.filter.client.GenerationClient.Job await(dev.thoughtline.filter.client.GenerationClient.Job job);
+
+        /** The traces of a complete job, by the id of the item they answer. */
+        Map<String, List<com.fasterxml.jackson.databind.JsonNode>> traces(String dataset);
     }
 
     /** Every step type with its parameters, as the README documents them. */
-    public static final Map<String, Set<String>> TYPES = new TreeMap<>(Map.of(
-            "length", Set.of("unit", "min", "max", "perQuestion", "k"),
-            "random", Set.of("seed"),
-            "exact-dedup", Set.of("field"),
-            "near-dedup", Set.of("threshold", "permutations", "shingleWords", "bands", "rows", "seed", "field"),
-            "decontaminate", Decontaminate.params(),
-            "format", Set.of("requireStop", "requireAnswer", "requireThink"),
-            "verify", Set.of("answerField"),
-            "majority", Set.of("minAgreement")));
+    public static final Map<String, Set<String>> TYPES = new TreeMap<>(Map.ofEntries(
+            Map.entry("llm-difficulty", LlmStep.PARAMS),
+            Map.entry("response-length", LlmStep.PARAMS),
+            Map.entry("ask-llm", LlmStep.PARAMS),
+            Map.entry("llm-judge", LlmStep.PARAMS),
+            Map.entry("length", Set.of("unit", "min", "max", "perQuestion", "k")),
+            Map.entry("random", Set.of("seed")),
+            Map.entry("exact-dedup", Set.of("field")),
+            Map.entry("near-dedup", Set.of("threshold", "permutations", "shingleWords", "bands", "rows", "seed", "field")),
+            Map.entry("decontaminate", Decontaminate.params()),
+            Map.entry("format", Set.of("requireStop", "requireAnswer", "requireThink")),
+            Map.entry("verify", Set.of("answerField")),
+            Map.entry("majority", Set.of("minAgreement"))));
 
-    private static final Set<String> OVER_TRACES = Set.of("format", "verify", "majority");
+    private static final Set<String> OVER_TRACES = Set.of("format", "verify", "majority", "llm-judge");
+
+    /** The step types that run as generation jobs. */
+    public static final Set<String> LLM = Set.of("llm-difficulty", "response-length", "ask-llm", "llm-judge");
 
     private Steps() {
     }
@@ -53,6 +83,7 @@ public final class Steps {
             case "decontaminate" -> new Decontaminate(p);
             case "format" -> new AnswerSteps.Format(p);
             case "verify" -> new AnswerSteps.Verify(p);
+            case "llm-difficulty", "response-length", "ask-llm", "llm-judge" -> new LlmStep(s.type(), p);
             default -> new AnswerSteps.Majority(p);
         };
         validate(where, s.keep());

@@ -1,0 +1,90 @@
+package dev.thoughtline.filter.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+/**
+ * generation-service's job API as LLM steps use it: submit a job (the same name and request again answer the
+ * existing job, so a resumed run does not pay twice), and read its state. Blocking: LLM steps run on a worker
+ * thread of their own.
+ */
+public final class GenerationClient {
+
+    /** What a step needs of a job. */
+    public record Job(long id, String status, String error, String dataset) {
+        public boolean finished() {
+            return !status.equals("running") && !status.equals("paused") && !status.equals("loading") && !status.equals("pending");
+        }
+    }
+
+    /** generation-service refused a request or could not be reached. */
+    public static final class GenerationException extends RuntimeException {
+        public GenerationException(String message) {
+            super(message);
+        }
+    }
+
+    private final String base;
+    private final HttpClient http;
+    private final ObjectMapper mapper;
+
+    public GenerationClient(String baseUrl, HttpClient http, ObjectMapper mapper) {
+        this.base = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+        this.http = http;
+        this.mapper = mapper;
+    }
+
+    public Job submit(String name, String input, String teacher, String promptTemplate, int samplesPerItem, ObjectNode params) {
+        ObjectNode body = mapper.createObjectNode().put("name", name).put("input", input).put("teacher", teacher)
+                .put("promptTemplate", promptTemplate).put("samplesPerItem", samplesPerItem);
+        if (params != null && !params.isEmpty()) {
+            body.set("params", params);
+        }
+        return job(send(HttpRequest.newBuilder(URI.create(base + "/api/v1/jobs")).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body.toString())), "submitting job " + name));
+    }
+
+    public Job job(long id) {
+        return job(send(HttpRequest.newBuilder(URI.create(base + "/api/v1/jobs/" + id)).GET(), "reading job " + id));
+    }
+
+    private JsonNode send(HttpRequest.Builder request, String what) {
+        HttpResponse<String> r;
+        try {
+            r = http.send(request.timeout(Duration.ofSeconds(60)).header("Accept", "application/json").build(),
+                    HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new GenerationException(what + ": generation-service at " + base + " cannot be reached: " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new GenerationException(what + ": interrupted");
+        }
+        if (r.statusCode() / 100 != 2) {
+            String detail = r.body();
+            try {
+                JsonNode problem = mapper.readTree(r.body());
+                detail = problem.path("detail").asText(r.body());
+            } catch (IOException ignored) {
+                // not a problem document: the body as it is
+            }
+            throw new GenerationException(what + ": generation-service answered " + r.statusCode() + ": " + detail);
+        }
+        try {
+            return mapper.readTree(r.body());
+        } catch (IOException e) {
+            throw new GenerationException(what + ": generation-service answered something that is not JSON");
+        }
+    }
+
+    private static Job job(JsonNode j) {
+        return new Job(j.path("id").asLong(), j.path("status").asText(), j.path("error").asText(null), j.path("dataset").asText(null));
+    }
+}
