@@ -13,6 +13,18 @@ import java.time.Duration;
 @ApplicationScoped
 public class ClientProducer {
 
+    /** The embedder of the embedding step: the configured endpoint, else the model in process (loaded on first use). */
+    @Produces
+    @Singleton
+    dev.thoughtline.filter.service.embedding.Embedder embedder(FilterConfig config, ObjectMapper mapper) {
+        FilterConfig.Embeddings e = config.embeddings();
+        if (e.url().isPresent()) {
+            String key = e.apiKeyEnv().map(System::getenv).orElse(null);
+            return new dev.thoughtline.filter.service.embedding.RemoteEmbedder(e.url().get(), e.model(), key, e.batch(), mapper);
+        }
+        return new dev.thoughtline.filter.service.embedding.LocalEmbedder(e.batch());
+    }
+
     @Produces
     @Singleton
     DatasetClient datasetClient(ObjectMapper mapper, FilterConfig config) {

@@ -25,6 +25,28 @@ public interface FilterConfig {
 
     Runs runs();
 
+    Embeddings embeddings();
+
+    /** Where the embedding step's vectors come from. */
+    interface Embeddings {
+        /**
+         * An OpenAI-compatible endpoint's base URL (e.g. {@code http://tei:8080/v1}); without it, all-MiniLM-L6-v2
+         * runs in this process.
+         */
+        java.util.Optional<String> url();
+
+        /** The model name sent to the endpoint. */
+        @WithDefault("all-minilm-l6-v2")
+        String model();
+
+        /** The environment variable that holds the endpoint's API key, if it needs one. */
+        java.util.Optional<String> apiKeyEnv();
+
+        /** Texts per call. */
+        @WithDefault("64")
+        int batch();
+    }
+
     /** How runs read their inputs and store their verdicts. */
     interface Runs {
         /** Items per page when reading an input or a benchmark dataset. */

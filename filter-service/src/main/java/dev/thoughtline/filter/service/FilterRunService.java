@@ -53,12 +53,15 @@ public class FilterRunService {
     private final ObjectMapper mapper;
     private final FilterConfig config;
     private final java.util.function.Supplier<GenerationClient> generation;
+    private final jakarta.enterprise.inject.Instance<dev.thoughtline.filter.service.embedding.Embedder> embedder;
 
-    public FilterRunService(FilterRunRepository runs, DatasetClient datasets, ObjectMapper mapper, FilterConfig config) {
+    public FilterRunService(FilterRunRepository runs, DatasetClient datasets, ObjectMapper mapper, FilterConfig config,
+                            jakarta.enterprise.inject.Instance<dev.thoughtline.filter.service.embedding.Embedder> embedder) {
         this.runs = runs;
         this.datasets = datasets;
         this.mapper = mapper;
         this.config = config;
+        this.embedder = embedder;
         java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1)
                 .connectTimeout(java.time.Duration.ofSeconds(10)).build();
         this.generation = () -> new GenerationClient(config.generationUrl().orElseThrow(
@@ -177,7 +180,7 @@ public class FilterRunService {
     private void start(FilterRun run, List<Steps.Planned> planned) {
         DatasetRef input = DatasetRef.of(run.input());
         for (int i = 0; i < planned.size(); i++) {
-            planned.get(i).bind(new RunContext(run, i));
+            planned.get(i).bind(new RunContext(run, i), embedder::get);
         }
         AtomicInteger count = new AtomicInteger();
         runs.clearVerdicts(run.id())

@@ -16,10 +16,12 @@ public final class Steps {
 
     /** A validated step, ready to run. */
     public record Planned(String type, String name, FilterStep step, FilterRunRequest.Keep keep, boolean overTraces) {
-        /** Binds an LLM step to its run; other steps need nothing of it. */
-        public void bind(LlmContext context) {
+        /** Binds an LLM step to its run and an embedding step to the embedder; other steps need nothing. */
+        public void bind(LlmContext context, java.util.function.Supplier<dev.thoughtline.filter.service.embedding.Embedder> embedder) {
             if (step instanceof LlmStep llm) {
                 llm.bind(context);
+            } else if (step instanceof EmbeddingStep e) {
+                e.bind(embedder.get());
             }
         }
     }
@@ -47,6 +49,7 @@ public final class Steps {
             Map.entry("response-length", LlmStep.PARAMS),
             Map.entry("ask-llm", LlmStep.PARAMS),
             Map.entry("llm-judge", LlmStep.PARAMS),
+            Map.entry("embedding", EmbeddingStep.PARAMS),
             Map.entry("length", Set.of("unit", "min", "max", "perQuestion", "k")),
             Map.entry("random", Set.of("seed")),
             Map.entry("exact-dedup", Set.of("field")),
@@ -84,6 +87,7 @@ public final class Steps {
             case "format" -> new AnswerSteps.Format(p);
             case "verify" -> new AnswerSteps.Verify(p);
             case "llm-difficulty", "response-length", "ask-llm", "llm-judge" -> new LlmStep(s.type(), p);
+            case "embedding" -> new EmbeddingStep(p);
             default -> new AnswerSteps.Majority(p);
         };
         validate(where, s.keep());

@@ -1,0 +1,84 @@
+package dev.thoughtline.filter.service.embedding;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * An OpenAI-compatible {@code POST {baseUrl}/embeddings} endpoint (vLLM, text-embeddings-inference, OpenAI), in
+ * batches; the API key, if any, comes from an environment variable. Blocking: steps run on worker threads.
+ */
+public final class RemoteEmbedder implements Embedder {
+
+    private final URI uri;
+    private final String model;
+    private final String apiKey;
+    private final int batch;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
+    private final ObjectMapper mapper;
+
+    public RemoteEmbedder(String baseUrl, String model, String apiKey, int batch, ObjectMapper mapper) {
+        this.uri = URI.create((baseUrl.endsWith("/") ? baseUrl : baseUrl + "/") + "embeddings");
+        this.model = model;
+        this.apiKey = apiKey;
+        this.batch = batch;
+        this.mapper = mapper;
+    }
+
+    @Override
+    public List<float[]> embed(List<String> texts) {
+        List<float[]> out = new ArrayList<>(texts.size());
+        for (int from = 0; from < texts.size(); from += batch) {
+            List<String> part = texts.subList(from, Math.min(texts.size(), from + batch));
+            ObjectNode body = mapper.createObjectNode().put("model", model);
+            ArrayNode input = body.putArray("input");
+            part.forEach(input::add);
+            HttpRequest.Builder r = HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(2)).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(body.toString()));
+            if (apiKey != null && !apiKey.isBlank()) {
+                r.header("Authorization", "Bearer " + apiKey);
+            }
+            JsonNode answer;
+            try {
+                HttpResponse<String> resp = http.send(r.build(), HttpResponse.BodyHandlers.ofString());
+                if (resp.statusCode() / 100 != 2) {
+                    throw new IllegalStateException("the embeddings endpoint " + uri + " answered " + resp.statusCode() + ": "
+                            + resp.body().substring(0, Math.min(300, resp.body().length())));
+                }
+                answer = mapper.readTree(resp.body());
+            } catch (IOException e) {
+                throw new IllegalStateException("the embeddings endpoint " + uri + " cannot be reached: " + e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while embedding");
+            }
+            JsonNode data = answer.path("data");
+            if (!data.isArray() || data.size() != part.size()) {
+                throw new IllegalStateException("the embeddings endpoint " + uri + " answered " + data.size() + " vectors for " + part.size() + " texts");
+            }
+            float[][] ordered = new float[part.size()][];
+            for (JsonNode d : data) {
+                JsonNode v = d.path("embedding");
+                float[] f = new float[v.size()];
+                for (int i = 0; i < f.length; i++) {
+                    f[i] = (float) v.get(i).asDouble();
+                }
+                ordered[d.path("index").asInt()] = Embedder.normalise(f);
+            }
+            for (float[] f : ordered) {
+                out.add(f);
+            }
+        }
+        return out;
+    }
+}
