@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.thoughtline.testing.ContractServer;
 import io.quarkus.test.junit.QuarkusTest;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -19,17 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class AnswerFilterTest {
 
     static final ObjectMapper JSON = new ObjectMapper();
-    static ContractServer inputs;
-
-    @BeforeAll
-    static void start() {
-        inputs = new ContractServer();
-    }
-
-    @AfterAll
-    static void stop() {
-        inputs.close();
-    }
+    static final ContractServer inputs = Inputs.server();
 
     static String trace(String question, int sample, String reasoning, String content, String finish, String gold) {
         ObjectNode t = JSON.createObjectNode().put("id", question + "#" + sample).put("questionId", question).put("text", "Q " + question)

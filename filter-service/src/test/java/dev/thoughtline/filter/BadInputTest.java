@@ -3,7 +3,6 @@ package dev.thoughtline.filter;
 import dev.thoughtline.testing.ContractServer;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -18,18 +17,12 @@ import static org.hamcrest.Matchers.containsString;
 @QuarkusTest
 class BadInputTest {
 
-    static ContractServer inputs;
+    static final ContractServer inputs = Inputs.server();
     static String questions;
 
     @BeforeAll
     static void start() {
-        inputs = new ContractServer();
         questions = inputs.questions("bad", 5);
-    }
-
-    @AfterAll
-    static void stop() {
-        inputs.close();
     }
 
     private static void refused(String body, int status, String detail) {
@@ -47,7 +40,7 @@ class BadInputTest {
         refused("{\"name\":\"x\",\"steps\":[{\"type\":\"random\"}]}", 400, "input is required");
         refused("{\"name\":\"x\",\"input\":\"not a url\",\"steps\":[{\"type\":\"random\"}]}", 400, "input");
         refused(run("x", "[]"), 400, "at least one step");
-        refused(run("x", "[{\"type\":\"sharpen\"}]"), 400, "unknown type 'sharpen'; types: ask-llm, decontaminate, exact-dedup");
+        refused(run("x", "[{\"type\":\"sharpen\"}]"), 400, "unknown type 'sharpen'; types: ask-llm, decontaminate, embedding, exact-dedup");
         refused(run("x", "[{}]"), 400, "type is required");
         refused(run("x", "[{\"type\":\"near-dedup\",\"params\":{\"threshold\":150}}]"), 400, "step 1 (near-dedup): threshold must be a number from 1 to 100");
         refused(run("x", "[{\"type\":\"near-dedup\",\"params\":{\"bands\":64,\"rows\":4}}]"), 400, "bands x rows");

@@ -6,9 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.thoughtline.testing.ContractServer;
 import dev.thoughtline.testing.SharedData;
 import io.quarkus.test.junit.QuarkusTest;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -27,17 +25,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class DecontaminationTest {
 
     static final ObjectMapper JSON = new ObjectMapper();
-    static ContractServer inputs;
-
-    @BeforeAll
-    static void start() {
-        inputs = new ContractServer();
-    }
-
-    @AfterAll
-    static void stop() {
-        inputs.close();
-    }
+    static final ContractServer inputs = Inputs.server();
 
     static String question(String id, String text) {
         return JSON.createObjectNode().put("id", id).put("text", text).put("domain", "math").put("source", "t").toString();

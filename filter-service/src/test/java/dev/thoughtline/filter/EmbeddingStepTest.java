@@ -3,8 +3,6 @@ package dev.thoughtline.filter;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.thoughtline.testing.ContractServer;
 import io.quarkus.test.junit.QuarkusTest;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -18,17 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class EmbeddingStepTest {
 
     static final ObjectMapper JSON = new ObjectMapper();
-    static ContractServer inputs;
-
-    @BeforeAll
-    static void start() {
-        inputs = new ContractServer();
-    }
-
-    @AfterAll
-    static void stop() {
-        inputs.close();
-    }
+    static final ContractServer inputs = Inputs.server();
 
     @Test
     void questionsLikeThePositiveExamplesOutscoreTheOthers() {

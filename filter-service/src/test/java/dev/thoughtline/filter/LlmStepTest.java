@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.thoughtline.testing.ContractServer;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -24,26 +23,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 class LlmStepTest {
 
     static final ObjectMapper JSON = new ObjectMapper();
-    static ContractServer inputs;
+    static final ContractServer inputs = Inputs.server();
     static String teacher;
 
     @BeforeAll
     static void start() throws Exception {
         Assumptions.assumeTrue(GenerationServiceResource.url != null, "generation-service is not packaged: run ./mvnw verify");
-        inputs = new ContractServer();
         teacher = "sim-" + System.nanoTime();
         String body = "{\"name\":\"" + teacher + "\",\"baseUrl\":\"" + GenerationServiceResource.simUrl + "\",\"model\":\""
                 + GenerationServiceResource.model + "\",\"limits\":{\"maxConcurrency\":16}}";
         HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(GenerationServiceResource.url + "/api/v1/teachers"))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (inputs != null) {
-            inputs.close();
-        }
     }
 
     @Test
@@ -98,6 +89,27 @@ class LlmStepTest {
                 + "{\"type\":\"response-length\",\"params\":{\"teacher\":\"" + teacher + "\"},\"keep\":{\"topFraction\":0.5}}]}");
         assertThat(run.get("status")).as(String.valueOf(run.get("error"))).isEqualTo("complete");
         assertThat(run.get("keptCount")).isEqualTo(6);
+    }
+
+    @Test
+    void aJudgeAnswerThatCannotBeParsedIsARecordedFailureNotACrash() {
+        // teacher-sim answers every prompt with a computed number, never yes or no
+        List<String> traces = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            traces.add(JSON.createObjectNode().put("id", "t#" + i).put("questionId", "t").put("text", "What is 2 + " + i + "?")
+                    .put("sampleIndex", i).put("reasoning", "add").put("content", "\\boxed{" + (2 + i) + "}").put("finishReason", "stop")
+                    .put("completionTokens", 5).toString());
+        }
+        String input = inputs.add(traces, "complete", "trace");
+        Map<String, Object> run = Runs.run("{\"name\":\"judge-unparsable\",\"input\":\"" + input + "\",\"steps\":["
+                + "{\"type\":\"llm-judge\",\"params\":{\"teacher\":\"" + teacher + "\"}}]}");
+        assertThat(run.get("status")).as(String.valueOf(run.get("error"))).isEqualTo("complete");
+        assertThat(run.get("keptCount")).isEqualTo(0);
+        long id = ((Number) run.get("id")).longValue();
+        for (Map<String, Object> v : Runs.all("/api/v1/filter-runs/" + id + "/verdicts")) {
+            assertThat(((Map<String, Object>) v.get("reasons")).get("llm-judge").toString())
+                    .startsWith("no answer could be parsed as a yes or no: ");
+        }
     }
 
     @Test

@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.thoughtline.testing.ContractServer;
 import io.quarkus.test.junit.QuarkusTest;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -20,17 +18,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class QuestionFilterTest {
 
     static final ObjectMapper JSON = new ObjectMapper();
-    static ContractServer inputs;
-
-    @BeforeAll
-    static void start() {
-        inputs = new ContractServer();
-    }
-
-    @AfterAll
-    static void stop() {
-        inputs.close();
-    }
+    static final ContractServer inputs = Inputs.server();
 
     static String question(String id, String text) {
         ObjectNode q = JSON.createObjectNode().put("id", id).put("text", text).put("domain", "math").put("source", "test");

@@ -1,6 +1,5 @@
 package dev.thoughtline.filter.service;
 
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -32,7 +31,6 @@ import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -310,20 +308,8 @@ public class FilterRunService {
     public Uni<ItemPages.Page> stageItems(long id, int stage, String after, String limit) {
         long cursor = ItemPages.cursor(after);
         int size = ItemPages.limit(limit, 1000, 10_000);
-        return runs.stageItems(id, stage, cursor, size).map(rows -> {
-            StringBuilder b = new StringBuilder();
-            int count = 0;
-            long last = -1;
-            for (Row r : rows) {
-                if (count == size) {
-                    break;
-                }
-                last = r.getLong(0);
-                b.append(r.getString(1)).append('\n');
-                count++;
-            }
-            return new ItemPages.Page(io.vertx.core.buffer.Buffer.buffer(b.toString()), count, rows.size() > size ? Long.toString(last) : null);
-        });
+        return runs.stageItems(id, stage, cursor, size)
+                .map(rows -> ItemPages.render(mapper.getFactory(), rows, size, (g, r) -> g.writeRawValue(r.getString(1))));
     }
 
     /** Applies the steps in order; returns the per-step statistics. CPU work: runs on a worker thread. */
@@ -475,39 +461,23 @@ public class FilterRunService {
     }
 
     private ItemPages.Page render(io.vertx.mutiny.sqlclient.RowSet<Row> rows, int limit, boolean view) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(1024, rows.size() * 512));
-        int count = 0;
-        long last = -1;
-        try (JsonGenerator g = mapper.getFactory().createGenerator(out)) {
-            for (Row r : rows) {
-                if (count == limit) {
-                    break;
-                }
-                last = r.getLong(0);
-                if (view) {
-                    ObjectNode item = (ObjectNode) mapper.readTree(r.getString(6));
-                    item.set("scores", mapper.readTree(r.getString(4)));
-                    mapper.writeTree(g, item);
-                } else {
-                    g.writeStartObject();
-                    g.writeNumberField("pos", last);
-                    g.writeStringField("id", r.getString(1));
-                    g.writeBooleanField("kept", r.getBoolean(2));
-                    g.writeStringField("droppedBy", r.getString(3));
-                    g.writeFieldName("scores");
-                    g.writeRawValue(r.getString(4));
-                    g.writeFieldName("reasons");
-                    g.writeRawValue(r.getString(5));
-                    g.writeEndObject();
-                }
-                g.flush();
-                out.write('\n');
-                count++;
+        return ItemPages.render(mapper.getFactory(), rows, limit, (g, r) -> {
+            if (view) {
+                ObjectNode item = (ObjectNode) mapper.readTree(r.getString(6));
+                item.set("scores", mapper.readTree(r.getString(4)));
+                mapper.writeTree(g, item);
+                return;
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        String next = rows.size() > limit ? Long.toString(last) : null;
-        return new ItemPages.Page(io.vertx.core.buffer.Buffer.buffer(out.toByteArray()), count, next);
+            g.writeStartObject();
+            g.writeNumberField("pos", r.getLong(0));
+            g.writeStringField("id", r.getString(1));
+            g.writeBooleanField("kept", r.getBoolean(2));
+            g.writeStringField("droppedBy", r.getString(3));
+            g.writeFieldName("scores");
+            g.writeRawValue(r.getString(4));
+            g.writeFieldName("reasons");
+            g.writeRawValue(r.getString(5));
+            g.writeEndObject();
+        });
     }
 }

@@ -1,6 +1,5 @@
 package dev.thoughtline.generation.service;
 
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.thoughtline.contracts.DatasetInfo;
 import dev.thoughtline.contracts.DatasetKind;
@@ -17,7 +16,6 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Row;
 import jakarta.enterprise.context.ApplicationScoped;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
@@ -96,42 +94,26 @@ public class TraceDatasetService {
     }
 
     private ItemPages.Page render(Teacher t, io.vertx.mutiny.sqlclient.RowSet<Row> rows, int limit) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(1024, rows.size() * 2048));
-        int count = 0;
-        long last = -1;
-        try (JsonGenerator g = mapper.getFactory().createGenerator(out)) {
-            for (Row r : rows) {
-                if (count == limit) {
-                    break;
-                }
-                last = r.getLong(0);
-                g.writeStartObject();
-                g.writeStringField("id", r.getString(1) + "#" + r.getInteger(4));
-                g.writeStringField("questionId", r.getString(1));
-                g.writeStringField("text", r.getString(2));
-                g.writeStringField("teacher", t == null ? null : t.name);
-                g.writeStringField("model", t == null ? null : t.model);
-                g.writeNumberField("sampleIndex", r.getInteger(4));
-                g.writeStringField("reasoning", r.getString(5));
-                g.writeStringField("content", r.getString(6));
-                g.writeStringField("finalAnswer", r.getString(7));
-                g.writeStringField("finishReason", r.getString(8));
-                g.writeNumberField("promptTokens", r.getLong(9));
-                g.writeNumberField("completionTokens", r.getLong(10));
-                g.writeNumberField("latencyMs", r.getLong(11));
-                g.writeBooleanField("cached", r.getBoolean(12));
-                g.writeNumberField("attempts", r.getInteger(13));
-                g.writeFieldName("metadata");
-                g.writeRawValue(r.getString(3));
-                g.writeEndObject();
-                g.flush();
-                out.write('\n');
-                count++;
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        String next = rows.size() > limit ? Long.toString(last) : null;
-        return new ItemPages.Page(io.vertx.core.buffer.Buffer.buffer(out.toByteArray()), count, next);
+        return ItemPages.render(mapper.getFactory(), rows, limit, (g, r) -> {
+            g.writeStartObject();
+            g.writeStringField("id", r.getString(1) + "#" + r.getInteger(4));
+            g.writeStringField("questionId", r.getString(1));
+            g.writeStringField("text", r.getString(2));
+            g.writeStringField("teacher", t == null ? null : t.name);
+            g.writeStringField("model", t == null ? null : t.model);
+            g.writeNumberField("sampleIndex", r.getInteger(4));
+            g.writeStringField("reasoning", r.getString(5));
+            g.writeStringField("content", r.getString(6));
+            g.writeStringField("finalAnswer", r.getString(7));
+            g.writeStringField("finishReason", r.getString(8));
+            g.writeNumberField("promptTokens", r.getLong(9));
+            g.writeNumberField("completionTokens", r.getLong(10));
+            g.writeNumberField("latencyMs", r.getLong(11));
+            g.writeBooleanField("cached", r.getBoolean(12));
+            g.writeNumberField("attempts", r.getInteger(13));
+            g.writeFieldName("metadata");
+            g.writeRawValue(r.getString(3));
+            g.writeEndObject();
+        });
     }
 }

@@ -292,18 +292,26 @@ public final class AnswerChecker {
 
     /** A matching of equal items in any order. */
     private static Verdict unordered(List<Node> a, List<Node> b, Context ctx) {
+        return matching(a, b, (x, y) -> compare(x, y, ctx));
+    }
+
+    /**
+     * Whether every item of {@code a} pairs with its own equal item of {@code b} (same sizes), greedily; unknown when
+     * an item found no equal but an undecided comparison.
+     */
+    private static <T> Verdict matching(List<T> a, List<T> b, java.util.function.BiFunction<T, T, Verdict> equal) {
         if (a.size() != b.size()) {
             return Verdict.DIFFERENT;
         }
         boolean[] used = new boolean[b.size()];
         boolean unsure = false;
-        for (Node x : a) {
+        for (T x : a) {
             int match = -1;
             for (int j = 0; j < b.size() && match < 0; j++) {
                 if (used[j]) {
                     continue;
                 }
-                Verdict v = compare(x, b.get(j), ctx);
+                Verdict v = equal.apply(x, b.get(j));
                 if (v == Verdict.EQUAL) {
                     match = j;
                 } else if (v == Verdict.UNKNOWN) {
@@ -341,33 +349,8 @@ public final class AnswerChecker {
     }
 
     private static Verdict relations(Node.Relation g, Node.Relation p, Context ctx) {
-        List<Constraint> a = constraints(g);
-        List<Constraint> b = constraints(p);
-        if (a.size() != b.size()) {
-            return Verdict.DIFFERENT;
-        }
-        boolean[] used = new boolean[b.size()];
-        boolean unsure = false;
-        for (Constraint x : a) {
-            int match = -1;
-            for (int j = 0; j < b.size() && match < 0; j++) {
-                if (used[j] || !x.kind().equals(b.get(j).kind())) {
-                    continue;
-                }
-                boolean ordered = x.kind().startsWith("<");
-                Verdict v = proportional(x.d(), b.get(j).d(), ordered, ctx);
-                if (v == Verdict.EQUAL) {
-                    match = j;
-                } else if (v == Verdict.UNKNOWN) {
-                    unsure = true;
-                }
-            }
-            if (match < 0) {
-                return unsure ? Verdict.UNKNOWN : Verdict.DIFFERENT;
-            }
-            used[match] = true;
-        }
-        return Verdict.EQUAL;
+        return matching(constraints(g), constraints(p), (x, y) -> !x.kind().equals(y.kind()) ? Verdict.DIFFERENT
+                : proportional(x.d(), y.d(), x.kind().startsWith("<"), ctx));
     }
 
     /** Whether a = k b for one constant k (k > 0 when {@code positive}), k not zero. */

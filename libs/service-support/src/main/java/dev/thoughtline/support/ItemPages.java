@@ -17,7 +17,39 @@ public final class ItemPages {
     public record Page(Buffer ndjson, int count, String next) {
     }
 
+    /** Writes one row as one JSON value. */
+    @FunctionalInterface
+    public interface RowWriter {
+        void write(com.fasterxml.jackson.core.JsonGenerator g, io.vertx.mutiny.sqlclient.Row row) throws java.io.IOException;
+    }
+
     private ItemPages() {
+    }
+
+    /**
+     * A page from rows read with {@code LIMIT limit + 1} (the extra row says that more remain): one line per row up to
+     * {@code limit}, each written by {@code writer}; the first column of each row is its cursor.
+     */
+    public static Page render(com.fasterxml.jackson.core.JsonFactory json, io.vertx.mutiny.sqlclient.RowSet<io.vertx.mutiny.sqlclient.Row> rows,
+                              int limit, RowWriter writer) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(Math.max(1024, rows.size() * 1024));
+        int count = 0;
+        long last = -1;
+        try (com.fasterxml.jackson.core.JsonGenerator g = json.createGenerator(out)) {
+            for (io.vertx.mutiny.sqlclient.Row r : rows) {
+                if (count == limit) {
+                    break;
+                }
+                last = r.getLong(0);
+                writer.write(g, r);
+                g.flush();
+                out.write('\n');
+                count++;
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return new Page(Buffer.buffer(out.toByteArray()), count, rows.size() > limit ? Long.toString(last) : null);
     }
 
     /** The position after which a page starts: 0 (the start) when absent. Cursors are non-negative integers. */
