@@ -1,7 +1,6 @@
 package dev.thoughtline.filter;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -50,13 +49,5 @@ public final class Item {
 
     public String questionId() {
         return node.path("questionId").asText(null);
-    }
-
-    /** The upstream item with this run's scores, as the output view serves it. */
-    public ObjectNode withScores(com.fasterxml.jackson.databind.ObjectMapper mapper) {
-        ObjectNode out = node.isObject() ? ((ObjectNode) node).deepCopy() : mapper.createObjectNode();
-        ObjectNode s = out.putObject("scores");
-        scores.forEach(s::put);
-        return out;
     }
 }

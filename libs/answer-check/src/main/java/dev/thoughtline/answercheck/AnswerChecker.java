@@ -391,15 +391,20 @@ public final class AnswerChecker {
         return valid >= (vars.isEmpty() ? 1 : 3) ? Verdict.EQUAL : Verdict.UNKNOWN;
     }
 
-    /** The value a variable is given: "x^2 = y" gives x^2 (the answer, once "y =" is dropped); else null. */
+    /**
+     * The value an equation states, compared with a bare value: "x^2 = y" gives x^2 (the answer, once "y =" is
+     * dropped); a chain "a = b = c" gives its last side, where a derivation ends; null for other relations.
+     */
     private static Node definition(Node.Relation r) {
-        if (r.ops().size() != 1 || !r.ops().get(0).equals("=")) {
-            return null;
+        for (String op : r.ops()) {
+            if (!op.equals("=")) {
+                return null;
+            }
         }
-        if (r.sides().get(1) instanceof Node.Var) {
+        if (r.ops().size() == 1 && r.sides().get(1) instanceof Node.Var && !(r.sides().get(0) instanceof Node.Var)) {
             return r.sides().get(0);
         }
-        return r.sides().get(0) instanceof Node.Var ? r.sides().get(1) : null;
+        return r.sides().get(r.sides().size() - 1);
     }
 
     /** {@code x < 5} as (-inf, 5), {@code 1 \le x < 3} as [1, 3); null when the relation is not one of those. */

@@ -11,7 +11,7 @@ public record Extraction(String answer, Source source, int offset) {
 
     /** How an answer was found, in the order they are tried. */
     public enum Source {
-        BOXED, FBOX, FINAL_ANSWER_PHRASE, ANSWER_LABEL, WHOLE, TRAILING_NUMBER, NONE;
+        BOXED, FBOX, FINAL_ANSWER_PHRASE, ANSWER_LABEL, MATH_SPAN, WHOLE, TRAILING_NUMBER, NONE;
 
         /** The name used in JSON: {@code boxed}, {@code final_answer_phrase}, ... */
         public String jsonName() {

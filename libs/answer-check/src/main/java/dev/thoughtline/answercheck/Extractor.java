@@ -2,7 +2,7 @@ package dev.thoughtline.answercheck;
 
 /**
  * Finds the final answer in a model's response: the last {@code \boxed{...}} or {@code \fbox{...}} (nested
- * braces included), else "the final answer is ...", else "Answer: ...", else the last number. Text after a
+ * braces included), else "the final answer is ...", else "Answer: ...", else the last math span ({@code $...$}, {@code \\[...\\]}, ...), else the last number. Text after a
  * closing {@code </think>} is searched first; a short one-line response that is not prose is itself the answer: a reasoning trace may box intermediate results. Linear in the
  * response's length.
  */
@@ -42,11 +42,40 @@ public final class Extractor {
         if (label != null) {
             return label;
         }
+        Extraction math = lastMathSpan(s, from);
+        if (math != null) {
+            return math;
+        }
         if (from == 0 && isBareAnswer(s)) {
             return new Extraction(s.strip(), Extraction.Source.WHOLE, 0);
         }
         Extraction number = lastNumber(s, from);
         return number != null ? number : Extraction.NONE;
+    }
+
+    /** {@code $$...$$}, {@code \\[...\\]}, or on one line {@code $...$} and {@code \\(...\\)}. */
+    private static final java.util.regex.Pattern MATH_SPAN = java.util.regex.Pattern.compile(
+            "\\$\\$(.+?)\\$\\$|\\\\\\[(.+?)\\\\\\]|(?<![\\\\$])\\$((?:\\\\\\$|[^$\\n])+?)(?<!\\\\)\\$|\\\\\\(([^\\n]+?)\\\\\\)",
+            java.util.regex.Pattern.DOTALL);
+
+    /** The last math span of the text, when it has one: "so the answer is $x = 5$" gives "x = 5". */
+    private static Extraction lastMathSpan(String s, int from) {
+        if (s.indexOf('$', from) < 0 && s.indexOf("\\[", from) < 0 && s.indexOf("\\(", from) < 0) {
+            return null;
+        }
+        java.util.regex.Matcher m = MATH_SPAN.matcher(s);
+        m.region(from, s.length());
+        String last = null;
+        int at = -1;
+        while (m.find()) {
+            for (int g = 1; g <= 4; g++) {
+                if (m.group(g) != null && !m.group(g).isBlank()) {
+                    last = m.group(g).strip();
+                    at = m.start();
+                }
+            }
+        }
+        return last == null ? null : new Extraction(last, Extraction.Source.MATH_SPAN, at);
     }
 
     /** A short one-line response that is not prose ("x^2 + 1", "$\\frac{1}{2}$") is its own answer. */

@@ -49,6 +49,7 @@ final class Normalizer {
     private static final Pattern TEXT_CMD = Pattern.compile("\\\\(?:text|textbf|textit|mathrm|mathbf|mathit|mbox|operatorname|rm|bf)\\s*\\{([^{}]*)}");
     private static final Pattern WHOLE_THOUSANDS = Pattern.compile("-?\\d{1,3}(?:,\\d{3})+(?:\\.\\d+)?");
     private static final Pattern SPACED_THOUSANDS = Pattern.compile("-?\\d{1,3}(?: \\d{3})+(?:\\.\\d+)?");
+    private static final Pattern PERCENT_WORD = Pattern.compile("(?<=[\\d}\\s])\\s*(?:percentage|percent|pct)\\.?\\s*$", Pattern.CASE_INSENSITIVE);
     private static final Pattern PREFIX = Pattern.compile("^\\s*([a-zA-Z](?:_\\{?[a-zA-Z0-9]+}?)?|\\\\[a-zA-Z]+)\\s*(?:=|\\\\approx)\\s*");
     private static final Pattern TRAILING_WORD = Pattern.compile("\\s+([a-zA-Z]+)\\.?\\s*$");
 
@@ -85,6 +86,12 @@ final class Normalizer {
         if (s.contains("%")) {
             percent = true;
             s = s.replace("%", "");
+        }
+        java.util.regex.Matcher pct = PERCENT_WORD.matcher(s);
+        if (pct.find()) {
+            // "28 percent", "28 pct": a percent sign in words
+            percent = true;
+            s = s.substring(0, pct.start()) + s.substring(pct.end());
         }
         s = s.strip();
         // "is 5.", "5;" : punctuation closing a sentence, not part of the answer

@@ -53,6 +53,17 @@ class ExtractorTest {
     }
 
     @Test
+    void fallsBackToTheLastMathSpanBeforeTheLastNumber() {
+        Extraction e = Extractor.extract("Answer \\[ 9 \\]");
+        assertThat(e.answer()).isEqualTo("9");
+        assertThat(e.source()).isEqualTo(Extraction.Source.MATH_SPAN);
+        assertThat(Extractor.extract("We first get $x = 2$, and then in the end $y = 7$ holds for 3 cases").answer()).isEqualTo("y = 7");
+        assertThat(Extractor.extract("Answer $$ 10 $$").answer()).isEqualTo("10");
+        assertThat(Extractor.extract("Answer \\( (9+1) \\)").answer()).isEqualTo("(9+1)");
+        assertThat(Extractor.extract("it costs $ \\frac{1}{2} \\$ = 3 $").answer()).isEqualTo("\\frac{1}{2} \\$ = 3");
+    }
+
+    @Test
     void aShortBareResponseIsItsOwnAnswer() {
         Extraction e = Extractor.extract("x^2 + 1");
         assertThat(e.answer()).isEqualTo("x^2 + 1");

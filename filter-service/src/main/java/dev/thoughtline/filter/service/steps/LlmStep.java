@@ -8,7 +8,6 @@ import dev.thoughtline.filter.Item;
 import dev.thoughtline.filter.client.GenerationClient;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -170,14 +169,5 @@ final class LlmStep implements FilterStep {
     private static String abbreviate(String s) {
         String one = s.replaceAll("\\s+", " ").strip();
         return one.length() > 120 ? one.substring(0, 117) + "..." : one;
-    }
-
-    /** Groups traces by the id of the item they answer. */
-    static Map<String, List<JsonNode>> byQuestion(Iterable<JsonNode> traces) {
-        Map<String, List<JsonNode>> out = new HashMap<>();
-        for (JsonNode t : traces) {
-            out.computeIfAbsent(t.path("questionId").asText(), k -> new ArrayList<>()).add(t);
-        }
-        return out;
     }
 }
