@@ -53,6 +53,8 @@ public final class Extractor {
         return number != null ? number : Extraction.NONE;
     }
 
+    private static final java.util.regex.Pattern TRAILING_NUMBER = java.util.regex.Pattern.compile("(-?\\d[\\d,]*(?:\\.\\d+)?)\\s*$");
+
     /** {@code $$...$$}, {@code \\[...\\]}, or on one line {@code $...$} and {@code \\(...\\)}. */
     private static final java.util.regex.Pattern MATH_SPAN = java.util.regex.Pattern.compile(
             "\\$\\$(.+?)\\$\\$|\\\\\\[(.+?)\\\\\\]|(?<![\\\\$])\\$((?:\\\\\\$|[^$\\n])+?)(?<!\\\\)\\$|\\\\\\(([^\\n]+?)\\\\\\)",
@@ -201,6 +203,17 @@ public final class Extractor {
             String inner = boxedContent(answer, answer.contains("\\boxed") ? answer.indexOf("\\boxed") : answer.indexOf("\\fbox"));
             if (inner != null) {
                 answer = inner.strip();
+            }
+        } else if (!isBareAnswer(answer)) {
+            // "The volume of $ABCD$ is 120": prose around the answer; the number it ends with, else its last math span
+            java.util.regex.Matcher tail = TRAILING_NUMBER.matcher(answer);
+            if (tail.find()) {
+                answer = tail.group(1);
+            } else {
+                Extraction math = lastMathSpan(answer, 0);
+                if (math != null) {
+                    answer = math.answer();
+                }
             }
         }
         return new Extraction(answer, source, best);

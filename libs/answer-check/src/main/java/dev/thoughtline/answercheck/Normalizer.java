@@ -64,6 +64,11 @@ final class Normalizer {
                 s = inner;
             }
         }
+        if (s.contains("\\\\") && !s.contains("\\begin")) {
+            // "\\frac" written with its backslash escaped twice (JSON or Python source pasted as LaTeX); outside a
+            // matrix, a double backslash before a command name is that, not a row break
+            s = s.replaceAll("\\\\\\\\(?=[A-Za-z])", "\\\\");
+        }
         if (s.contains(",\\!")) {
             // 11,\! 111,\! 100: LaTeX's thousands separator
             s = s.replaceAll(",\\\\!\\s*", ",");

@@ -34,6 +34,9 @@ class ExtractorTest {
         assertThat(e.answer()).isEqualTo("\\frac{3}{4}");
         assertThat(e.source()).isEqualTo(Extraction.Source.FINAL_ANSWER_PHRASE);
         assertThat(Extractor.extract("Final Answer: 3.5. Done").answer()).isEqualTo("3.5");
+        // prose after the phrase: the number it ends with, else its last math span
+        assertThat(Extractor.extract("Final Answer: The volume of $ABCD$ is 120. I hope it is correct.").answer()).isEqualTo("120");
+        assertThat(Extractor.extract("Final Answer: the pair we want is $(3, 4)$ here").answer()).isEqualTo("(3, 4)");
     }
 
     @Test
