@@ -4,14 +4,13 @@ import dev.thoughtline.testing.ContractServer;
 import dev.thoughtline.teachersim.SimConfig;
 import dev.thoughtline.teachersim.TeacherSim;
 import dev.thoughtline.testing.LocalPostgres;
+import dev.thoughtline.testing.QuarkusProcess;
 import io.restassured.RestAssured;
 import io.restassured.path.json.JsonPath;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
@@ -63,14 +62,14 @@ class WorkerCrashIT {
         sim = TeacherSim.start(SimConfig.defaults().with("tokens-mean", 50).with("tokens-sd", 5).with("itl-ms", 1)
                 .with("max-num-seqs", LIMIT).with("max-waiting", 0));
         inputs = new ContractServer();
-        int portA = freePort();
-        int portB = freePort();
+        int portA = QuarkusProcess.freePort();
+        int portB = QuarkusProcess.freePort();
         a = launch("a", portA);
         b = launch("b", portB);
         String urlA = "http://localhost:" + portA;
         String urlB = "http://localhost:" + portB;
-        awaitReady(urlA);
-        awaitReady(urlB);
+        QuarkusProcess.awaitReady(urlA, a, Duration.ofSeconds(60));
+        QuarkusProcess.awaitReady(urlB, b, Duration.ofSeconds(60));
 
         RestAssured.baseURI = urlA;
         String teacher = Api.teacher(sim.baseUrl(), "teacher-sim", "{\"maxConcurrency\":" + LIMIT + "}", false);
@@ -100,48 +99,14 @@ class WorkerCrashIT {
     private Process launch(String name, int port) throws IOException {
         Path jar = Path.of("target", "quarkus-app", "quarkus-run.jar");
         assertThat(jar).as("the packaged application (mvn package)").exists();
-        Path log = Path.of("target", "it-logs", "worker-" + name + ".log");
-        Files.createDirectories(log.getParent());
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-jar", jar.toString());
-        Map<String, String> env = pb.environment();
-        env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
-        env.put("QUARKUS_DATASOURCE_REACTIVE_URL", pg.reactiveUrl());
-        env.put("QUARKUS_DATASOURCE_USERNAME", LocalPostgres.USER);
-        env.put("QUARKUS_DATASOURCE_PASSWORD", LocalPostgres.PASSWORD);
-        env.put("THOUGHTLINE_PUBLIC_URL", "http://localhost:" + port);
-        env.put("THOUGHTLINE_WORKER_ID", name);
-        env.put("THOUGHTLINE_WORKER_LEASE", "3s");
-        env.put("THOUGHTLINE_WORKER_POLL_INTERVAL", "50ms");
-        env.put("THOUGHTLINE_WORKER_CLAIM_BATCH", "16");
-        pb.redirectErrorStream(true).redirectOutput(log.toFile());
-        return pb.start();
-    }
-
-    private static void awaitReady(String url) {
-        long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (System.nanoTime() < end) {
-            try {
-                if (RestAssured.given().baseUri(url).get("/q/health/ready").statusCode() == 200) {
-                    return;
-                }
-            } catch (Exception notYet) {
-                // still starting
-            }
-            Api.sleep(200);
-        }
-        throw new AssertionError(url + " did not become ready; see target/it-logs");
+        return QuarkusProcess.start(jar, port, pg, Map.of("THOUGHTLINE_WORKER_ID", name, "THOUGHTLINE_WORKER_LEASE", "3s",
+                        "THOUGHTLINE_WORKER_POLL_INTERVAL", "50ms", "THOUGHTLINE_WORKER_CLAIM_BATCH", "16"),
+                Path.of("target", "it-logs", "worker-" + name + ".log"), "256m");
     }
 
     private static double requestsMadeBy(String url) {
         String metrics = RestAssured.given().baseUri(url).get("/q/metrics").then().statusCode(200).extract().asString();
         return metrics.lines().filter(l -> l.startsWith("thoughtline_generation_requests_total{"))
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 }
