@@ -62,8 +62,13 @@ public class FilterRunService {
         this.embedder = embedder;
         java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1)
                 .connectTimeout(java.time.Duration.ofSeconds(10)).build();
-        this.generation = () -> new GenerationClient(config.generationUrl().orElseThrow(
-                () -> new IllegalStateException("thoughtline.generation-url is not set")), http, mapper);
+        GenerationClient client = config.generationUrl().map(url -> new GenerationClient(url, http, mapper)).orElse(null);
+        this.generation = () -> {
+            if (client == null) {
+                throw new IllegalStateException("thoughtline.generation-url is not set");
+            }
+            return client;
+        };
     }
 
     void resume(@Observes @Priority(10) StartupEvent event) {
@@ -425,23 +430,26 @@ public class FilterRunService {
             if (r == null) {
                 throw ApiException.notFound("dataset " + id);
             }
-            DatasetStatus status = switch (r.status()) {
-                case "complete" -> DatasetStatus.COMPLETE;
-                case "failed" -> DatasetStatus.FAILED;
-                default -> DatasetStatus.BUILDING;
-            };
-            Map<String, Object> recipe = new java.util.LinkedHashMap<>();
-            recipe.put("filterRun", r.name());
-            recipe.put("inputKind", r.inputKind());
-            recipe.put("steps", tree(r.steps()));
-            return new DatasetInfo(Long.toString(r.id()), outputRef(r.id()), r.name(), DatasetKind.FILTERED, status, r.keptCount(),
-                    List.of(DatasetRef.of(r.input())), recipe, r.createdAt().toInstant());
+            return info(r);
         });
     }
 
     public Uni<List<DatasetInfo>> datasets() {
-        return runs.list().chain(list -> Multi.createFrom().iterable(list).onItem().transformToUniAndConcatenate(r -> dataset(r.id()))
-                .collect().asList());
+        return runs.list().map(list -> list.stream().map(this::info).toList());
+    }
+
+    private DatasetInfo info(FilterRun r) {
+        DatasetStatus status = switch (r.status()) {
+            case "complete" -> DatasetStatus.COMPLETE;
+            case "failed" -> DatasetStatus.FAILED;
+            default -> DatasetStatus.BUILDING;
+        };
+        Map<String, Object> recipe = new java.util.LinkedHashMap<>();
+        recipe.put("filterRun", r.name());
+        recipe.put("inputKind", r.inputKind());
+        recipe.put("steps", tree(r.steps()));
+        return new DatasetInfo(Long.toString(r.id()), outputRef(r.id()), r.name(), DatasetKind.FILTERED, status, r.keptCount(),
+                List.of(DatasetRef.of(r.input())), recipe, r.createdAt().toInstant());
     }
 
     /** A page of the output view (kept items with their scores) or of the verdicts. */

@@ -60,8 +60,11 @@ final class AnswerSteps {
                 if (requireStop && !"stop".equals(t.node.path("finishReason").asText())) {
                     problems.add("finish reason is " + t.node.path("finishReason").asText("missing"));
                 }
-                if (requireAnswer && (answer(t) == null || answer(t).isBlank())) {
-                    problems.add("no final answer");
+                if (requireAnswer) {
+                    String answer = answer(t);
+                    if (answer == null || answer.isBlank()) {
+                        problems.add("no final answer");
+                    }
                 }
                 t.scores.put(name, problems.isEmpty() ? 1.0 : 0.0);
                 if (!problems.isEmpty()) {
@@ -128,8 +131,10 @@ final class AnswerSteps {
                 List<String> labels = new ArrayList<>();
                 List<List<Item>> groups = new ArrayList<>();
                 List<Item> unanswered = new ArrayList<>();
+                Map<Item, String> answers = new java.util.HashMap<>();
                 for (Item t : traces) {
                     String a = answer(t);
+                    answers.put(t, a);
                     if (a == null || a.isBlank()) {
                         unanswered.add(t);
                         continue;
@@ -163,7 +168,7 @@ final class AnswerSteps {
                         FilterStep.drop(t, name, String.format(Locale.ROOT, "agreement %.2f is below %.2f", agreement, minAgreement));
                     } else if (!groups.get(win).contains(t)) {
                         FilterStep.drop(t, name, unanswered.contains(t) ? "no final answer"
-                                : "answer " + answer(t) + " disagrees with the majority " + label);
+                                : "answer " + answers.get(t) + " disagrees with the majority " + label);
                     }
                 }
             }
