@@ -12,7 +12,7 @@ import dev.thoughtline.contracts.DatasetKind;
 import dev.thoughtline.contracts.DatasetRef;
 import dev.thoughtline.contracts.DatasetStatus;
 import dev.thoughtline.filter.FilterRun;
-import dev.thoughtline.filter.client.GenerationClient;
+import dev.thoughtline.support.GenerationClient;
 import dev.thoughtline.filter.Item;
 import dev.thoughtline.filter.config.FilterConfig;
 import dev.thoughtline.filter.repository.FilterRunRepository;

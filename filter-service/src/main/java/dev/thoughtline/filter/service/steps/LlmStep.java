@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.thoughtline.answercheck.Extractor;
 import dev.thoughtline.filter.Item;
-import dev.thoughtline.filter.client.GenerationClient;
+import dev.thoughtline.support.GenerationClient;
 
 import java.util.ArrayList;
 import java.util.List;

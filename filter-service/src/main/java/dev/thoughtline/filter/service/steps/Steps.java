@@ -31,13 +31,13 @@ public final class Steps {
         /** Stores the items as the stage dataset of this step and returns its DatasetRef. */
         String stage(List<Item> items);
 
-        dev.thoughtline.filter.client.GenerationClient generation();
+        dev.thoughtline.support.GenerationClient generation();
 
         /** The job's name: stable for a run and step, so that a resumed run finds its job again. */
         String jobName(String step);
 
         /** Waits until the job ends (polling); throws when it fails or takes longer than the step may. */
-        dev.thoughtline.filter.client.GenerationClient.Job await(dev.thoughtline.filter.client.GenerationClient.Job job);
+        dev.thoughtline.support.GenerationClient.Job await(dev.thoughtline.support.GenerationClient.Job job);
 
         /** The traces of a complete job, by the id of the item they answer. */
         Map<String, List<com.fasterxml.jackson.databind.JsonNode>> traces(String dataset);

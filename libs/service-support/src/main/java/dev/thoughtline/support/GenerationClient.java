@@ -1,4 +1,4 @@
-package dev.thoughtline.filter.client;
+package dev.thoughtline.support;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -12,14 +12,15 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 
 /**
- * generation-service's job API as LLM steps use it: submit a job (the same name and request again answer the
- * existing job, so a resumed run does not pay twice), and read its state. Blocking: LLM steps run on a worker
- * thread of their own.
+ * generation-service's job API as the other services use it (filter-service's LLM steps, eval-service's runs):
+ * submit a job (the same name and request again answer the existing job, so a resumed run does not pay twice),
+ * read its state, cancel it, look a teacher up. Blocking: call it from a worker thread.
  */
 public final class GenerationClient {
 
     /** What a step needs of a job. */
-    public record Job(long id, String status, String error, String dataset) {
+    public record Job(long id, String status, String error, String dataset, long total, long done, long failed,
+                      double cost, String teacherCircuit) {
         public boolean finished() {
             return !status.equals("running") && !status.equals("paused") && !status.equals("loading") && !status.equals("pending");
         }
@@ -56,6 +57,21 @@ public final class GenerationClient {
         return job(send(HttpRequest.newBuilder(URI.create(base + "/api/v1/jobs/" + id)).GET(), "reading job " + id));
     }
 
+    public Job cancel(long id) {
+        return job(send(HttpRequest.newBuilder(URI.create(base + "/api/v1/jobs/" + id + "/cancel"))
+                .POST(HttpRequest.BodyPublishers.noBody()), "cancelling job " + id));
+    }
+
+    /** The teacher of that name as generation-service shows it ({@code baseUrl}, {@code model}, {@code pricing}, ...), or null. */
+    public JsonNode teacher(String name) {
+        for (JsonNode t : send(HttpRequest.newBuilder(URI.create(base + "/api/v1/teachers")).GET(), "listing teachers")) {
+            if (name.equals(t.path("name").asText())) {
+                return t;
+            }
+        }
+        return null;
+    }
+
     private JsonNode send(HttpRequest.Builder request, String what) {
         HttpResponse<String> r;
         try {
@@ -85,6 +101,8 @@ public final class GenerationClient {
     }
 
     private static Job job(JsonNode j) {
-        return new Job(j.path("id").asLong(), j.path("status").asText(), j.path("error").asText(null), j.path("dataset").asText(null));
+        return new Job(j.path("id").asLong(), j.path("status").asText(), j.path("error").asText(null), j.path("dataset").asText(null),
+                j.path("total").asLong(), j.path("done").asLong(), j.path("failed").asLong(), j.path("cost").asDouble(),
+                j.path("teacherCircuit").asText("closed"));
     }
 }
