@@ -78,7 +78,7 @@ public final class AnswerChecker {
         }
         Normalizer.Normalized g = Normalizer.normalize(gold);
         Normalizer.Normalized p = Normalizer.normalize(predicted);
-        if (g.text().equals(p.text()) || squash(g.text()).equals(squash(p.text()))) {
+        if (g.text().equals(p.text()) || squash(g.text()).equals(squash(p.text())) || decimalComma(g.text(), p.text())) {
             return Verdict.EQUAL;
         }
         Node gn = parseOrText(g.text());
@@ -89,6 +89,14 @@ public final class AnswerChecker {
         Context ctx = new Context(new Evaluator.Budget(STEPS), type == AnswerType.INTEGER);
         try {
             Verdict v = compare(gn, pn, ctx);
+            if (v != Verdict.EQUAL && (g.prefixed() && isEquation(pn) || p.prefixed() && isEquation(gn))) {
+                // "2x + 4y - 3 = 0" against "y = -x/2 + 3/4": the whole equations, not the right side of one
+                Node gWhole = g.prefixed() ? parseOrText(Normalizer.normalize(gold, false).text()) : gn;
+                Node pWhole = p.prefixed() ? parseOrText(Normalizer.normalize(predicted, false).text()) : pn;
+                if (gWhole != null && pWhole != null && compare(gWhole, pWhole, ctx) == Verdict.EQUAL) {
+                    return Verdict.EQUAL;
+                }
+            }
             if (v != Verdict.EQUAL && (g.percent() || p.percent())) {
                 // "50%" and "0.5" are the same answer
                 Node gAlt = g.percent() ? percentOf(gn) : gn;
@@ -104,6 +112,21 @@ public final class AnswerChecker {
     }
 
     private record Context(Evaluator.Budget budget, boolean integer) {
+    }
+
+    private static final java.util.regex.Pattern COMMA_DECIMAL = java.util.regex.Pattern.compile("-?\\d+,\\d+");
+
+    /** "1,22" against "1.22": a decimal comma (as much of Europe writes it) meets the decimal point it stands for. */
+    private static boolean decimalComma(String a, String b) {
+        if (a.indexOf(',') < 0 && b.indexOf(',') < 0) {
+            return false;
+        }
+        return COMMA_DECIMAL.matcher(a).matches() && b.equals(a.replace(',', '.'))
+                || COMMA_DECIMAL.matcher(b).matches() && a.equals(b.replace(',', '.'));
+    }
+
+    private static boolean isEquation(Node n) {
+        return n instanceof Node.Relation r && r.ops().contains("=");
     }
 
     private static boolean isLetter(String gold) {
@@ -182,6 +205,12 @@ public final class AnswerChecker {
 
     private static Verdict compare(Node g, Node p, Context ctx) {
         ctx.budget().step();
+        if (g instanceof Node.Op || g instanceof Node.Neg) {
+            g = matrices(g, ctx);
+        }
+        if (p instanceof Node.Op || p instanceof Node.Neg) {
+            p = matrices(p, ctx);
+        }
         if (g instanceof Node.Text || p instanceof Node.Text) {
             return g instanceof Node.Text gt && p instanceof Node.Text pt && gt.text().equals(pt.text()) ? Verdict.EQUAL : Verdict.DIFFERENT;
         }
@@ -256,6 +285,83 @@ public final class AnswerChecker {
             return Verdict.DIFFERENT;
         }
         return scalars(g, p, ctx);
+    }
+
+    /**
+     * Sums, differences and products of matrices (and a matrix times a number) worked out entry by entry, so that
+     * "A + B" compares with the matrix it equals; any other node as it is.
+     */
+    private static Node matrices(Node n, Context ctx) {
+        ctx.budget().step();
+        if (n instanceof Node.Neg neg) {
+            Node a = matrices(neg.a(), ctx);
+            return a instanceof Node.Matrix m ? map(m, e -> new Node.Neg(e)) : n;
+        }
+        if (!(n instanceof Node.Op op) || "+-*".indexOf(op.op()) < 0) {
+            return n;
+        }
+        Node a = matrices(op.a(), ctx);
+        Node b = matrices(op.b(), ctx);
+        if (a instanceof Node.Matrix ma && b instanceof Node.Matrix mb) {
+            if (op.op() == '*') {
+                int inner = ma.rows().get(0).size();
+                if (mb.rows().size() != inner) {
+                    return n;
+                }
+                List<List<Node>> rows = new ArrayList<>();
+                for (List<Node> row : ma.rows()) {
+                    if (row.size() != inner) {
+                        return n;
+                    }
+                    List<Node> out = new ArrayList<>();
+                    for (int c = 0; c < mb.rows().get(0).size(); c++) {
+                        Node sum = null;
+                        for (int k = 0; k < inner; k++) {
+                            if (mb.rows().get(k).size() <= c) {
+                                return n;
+                            }
+                            Node term = new Node.Op('*', row.get(k), mb.rows().get(k).get(c));
+                            sum = sum == null ? term : new Node.Op('+', sum, term);
+                        }
+                        out.add(sum);
+                    }
+                    rows.add(out);
+                }
+                return new Node.Matrix(rows);
+            }
+            if (ma.rows().size() != mb.rows().size()) {
+                return n;
+            }
+            List<List<Node>> rows = new ArrayList<>();
+            for (int r = 0; r < ma.rows().size(); r++) {
+                if (ma.rows().get(r).size() != mb.rows().get(r).size()) {
+                    return n;
+                }
+                List<Node> out = new ArrayList<>();
+                for (int c = 0; c < ma.rows().get(r).size(); c++) {
+                    out.add(new Node.Op(op.op(), ma.rows().get(r).get(c), mb.rows().get(r).get(c)));
+                }
+                rows.add(out);
+            }
+            return new Node.Matrix(rows);
+        }
+        if (op.op() == '*' && a instanceof Node.Matrix m && isScalar(b)) {
+            return map(m, e -> new Node.Op('*', e, b));
+        }
+        if (op.op() == '*' && b instanceof Node.Matrix m && isScalar(a)) {
+            return map(m, e -> new Node.Op('*', a, e));
+        }
+        return n;
+    }
+
+    private static Node.Matrix map(Node.Matrix m, java.util.function.UnaryOperator<Node> f) {
+        List<List<Node>> rows = new ArrayList<>();
+        for (List<Node> row : m.rows()) {
+            List<Node> out = new ArrayList<>();
+            row.forEach(e -> out.add(f.apply(e)));
+            rows.add(out);
+        }
+        return new Node.Matrix(rows);
     }
 
     private static boolean isScalar(Node n) {
@@ -349,6 +455,8 @@ public final class AnswerChecker {
     }
 
     private static Verdict relations(Node.Relation g, Node.Relation p, Context ctx) {
+        g = ends(g);
+        p = ends(p);
         return matching(constraints(g), constraints(p), (x, y) -> !x.kind().equals(y.kind()) ? Verdict.DIFFERENT
                 : proportional(x.d(), y.d(), x.kind().startsWith("<"), ctx));
     }
@@ -391,20 +499,40 @@ public final class AnswerChecker {
         return valid >= (vars.isEmpty() ? 1 : 3) ? Verdict.EQUAL : Verdict.UNKNOWN;
     }
 
-    /**
-     * The value an equation states, compared with a bare value: "x^2 = y" gives x^2 (the answer, once "y =" is
-     * dropped); a chain "a = b = c" gives its last side, where a derivation ends; null for other relations.
-     */
-    private static Node definition(Node.Relation r) {
+    /** A chain of equalities "z = 1 + 1 = 2" states what its ends do: z = 2 (the middle is the working). */
+    private static Node.Relation ends(Node.Relation r) {
+        if (r.sides().size() <= 2 || !allEqual(r)) {
+            return r;
+        }
+        return new Node.Relation(List.of(r.sides().get(0), r.sides().get(r.sides().size() - 1)), List.of("="));
+    }
+
+    private static boolean allEqual(Node.Relation r) {
         for (String op : r.ops()) {
             if (!op.equals("=")) {
-                return null;
+                return false;
             }
         }
-        if (r.ops().size() == 1 && r.sides().get(1) instanceof Node.Var && !(r.sides().get(0) instanceof Node.Var)) {
-            return r.sides().get(0);
+        return true;
+    }
+
+    /**
+     * The value an equation assigns, compared with a bare value: "x^2 = y" gives x^2 (the answer, once "y =" is
+     * dropped); a chain ending "... = x = 0" gives 0. An equation that assigns nothing ("7 = 11a + c",
+     * "a + 3z = 0") is not a value: null.
+     */
+    private static Node definition(Node.Relation r) {
+        if (!allEqual(r)) {
+            return null;
         }
-        return r.sides().get(r.sides().size() - 1);
+        List<Node> s = r.sides();
+        if (s.size() == 2 && s.get(1) instanceof Node.Var && !(s.get(0) instanceof Node.Var)) {
+            return s.get(0);
+        }
+        // "k = 1 + 2 = 3" and "... = x = 0" assign their last side; "\\frac{1}{2} = \\frac{10}{9}", a computation without
+        // variables, ends with its value
+        return s.get(0) instanceof Node.Var || s.get(s.size() - 2) instanceof Node.Var || s.stream().allMatch(AnswerChecker::noVariables)
+                ? s.get(s.size() - 1) : null;
     }
 
     /** {@code x < 5} as (-inf, 5), {@code 1 \le x < 3} as [1, 3); null when the relation is not one of those. */

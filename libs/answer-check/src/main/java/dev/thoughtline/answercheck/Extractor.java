@@ -31,10 +31,13 @@ public final class Extractor {
 
     private static Extraction extractFrom(String s, int from) {
         Extraction boxed = lastBoxed(s, from);
-        if (boxed != null) {
+        // only a phrase after the last box can beat it: search there alone
+        Extraction phrase = afterPhrase(s, boxed == null ? from : boxed.offset() + 1, PHRASES, Extraction.Source.FINAL_ANSWER_PHRASE);
+        // a box and a "final answer is" both count; the later one ends the response ("\boxed{200} ... so the final
+        // answer is $10,455$")
+        if (boxed != null && (phrase == null || boxed.offset() > phrase.offset())) {
             return boxed;
         }
-        Extraction phrase = afterPhrase(s, from, PHRASES, Extraction.Source.FINAL_ANSWER_PHRASE);
         if (phrase != null) {
             return phrase;
         }
@@ -44,13 +47,21 @@ public final class Extractor {
         }
         Extraction math = lastMathSpan(s, from);
         if (math != null) {
-            return math;
+            // a number in the prose after the last math span is where the response ends ("... increases by 100%.")
+            Extraction number = lastNumber(s, from);
+            return number != null && number.offset() >= mathEnd(s, math) ? number : math;
         }
         if (from == 0 && isBareAnswer(s)) {
             return new Extraction(s.strip(), Extraction.Source.WHOLE, 0);
         }
         Extraction number = lastNumber(s, from);
         return number != null ? number : Extraction.NONE;
+    }
+
+    /** Where the math span an extraction came from ends in {@code s}. */
+    private static int mathEnd(String s, Extraction math) {
+        java.util.regex.Matcher m = MATH_SPAN.matcher(s);
+        return m.find(math.offset()) ? m.end() : s.length();
     }
 
     private static final java.util.regex.Pattern TRAILING_NUMBER = java.util.regex.Pattern.compile("(-?\\d[\\d,]*(?:\\.\\d+)?)\\s*$");
@@ -102,16 +113,81 @@ public final class Extractor {
     }
 
     private static Extraction lastBoxed(String s, int from) {
-        int at = Math.max(s.lastIndexOf("\\boxed"), s.lastIndexOf("\\fbox"));
+        int at = previousBox(s, s.length());
         while (at >= from) {
             String inner = boxedContent(s, at);
             if (inner != null && !inner.isBlank()) {
                 Extraction.Source source = s.startsWith("\\fbox", at) ? Extraction.Source.FBOX : Extraction.Source.BOXED;
-                return new Extraction(inner.strip(), source, at);
+                StringBuilder answer = new StringBuilder(inner.strip());
+                // boxes next to each other answer together: "\boxed{-2} and \boxed{1}", "\boxed{1}\boxed{2}"
+                int first = at;
+                for (int before = adjacentBox(s, first, from); before >= 0; before = adjacentBox(s, first, from)) {
+                    String prev = boxedContent(s, before);
+                    if (prev == null || prev.isBlank()) {
+                        break;
+                    }
+                    answer.insert(0, prev.strip() + ", ");
+                    first = before;
+                }
+                return new Extraction(answer.toString(), source, at);
             }
-            at = Math.max(s.lastIndexOf("\\boxed", at - 1), s.lastIndexOf("\\fbox", at - 1));
+            at = previousBox(s, at);
         }
         return null;
+    }
+
+    /**
+     * What may stand between two boxes that answer together: "and", commas, spacing. "or" may not: "\\boxed{15.975}
+     * or \\boxed{\\frac{639}{40}}" states one answer twice.
+     */
+    private static final java.util.regex.Pattern BETWEEN_BOXES = java.util.regex.Pattern.compile(
+            "[\\s,;$]*(?:(?:and|\\\\q?quad|\\\\text\\{\\s*(?:and|,)?\\s*})[\\s,;$]*){0,4}");
+
+    /**
+     * The start of a box that ends just before the box at {@code box}, with only {@link #BETWEEN_BOXES} between them;
+     * -1 when there is none. Looks back only over the separator and that box, never over the whole text.
+     */
+    private static int adjacentBox(String s, int box, int from) {
+        for (int j = box - 1; j >= Math.max(from, box - 60); j--) {
+            if (s.charAt(j) != '}' || !BETWEEN_BOXES.matcher(s.substring(j + 1, box)).matches()) {
+                continue;
+            }
+            int open = opening(s, j, from);
+            if (open < 0) {
+                return -1;
+            }
+            int start = open;
+            while (start > from && s.charAt(start - 1) == ' ') {
+                start--;
+            }
+            if (start - 6 >= from && s.startsWith("\\boxed", start - 6)) {
+                return start - 6;
+            }
+            if (start - 5 >= from && s.startsWith("\\fbox", start - 5)) {
+                return start - 5;
+            }
+            // a brace of something else ("\\text{and}"): a box may still end before it
+        }
+        return -1;
+    }
+
+    /** The {@code {} that the {@code }} at {@code close} closes, or -1. */
+    private static int opening(String s, int close, int from) {
+        int depth = 0;
+        for (int k = close; k >= from; k--) {
+            char c = s.charAt(k);
+            boolean escaped = k > 0 && s.charAt(k - 1) == '\\';
+            if (c == '}' && !escaped) {
+                depth++;
+            } else if (c == '{' && !escaped && --depth == 0) {
+                return k;
+            }
+        }
+        return -1;
+    }
+
+    private static int previousBox(String s, int before) {
+        return Math.max(s.lastIndexOf("\\boxed", before - 1), s.lastIndexOf("\\fbox", before - 1));
     }
 
     /**
@@ -207,13 +283,15 @@ public final class Extractor {
         } else if (!isBareAnswer(answer)) {
             // "The volume of $ABCD$ is 120": prose around the answer; the number it ends with, else its last math span
             java.util.regex.Matcher tail = TRAILING_NUMBER.matcher(answer);
+            Extraction math;
+            Extraction number;
             if (tail.find()) {
                 answer = tail.group(1);
-            } else {
-                Extraction math = lastMathSpan(answer, 0);
-                if (math != null) {
-                    answer = math.answer();
-                }
+            } else if ((math = lastMathSpan(answer, 0)) != null) {
+                answer = math.answer();
+            } else if ((number = lastNumber(answer, 0)) != null) {
+                // "Jane started growing Sphere 3 hours ago"
+                answer = number.answer();
             }
         }
         return new Extraction(answer, source, best);

@@ -13,8 +13,11 @@ import java.util.regex.Pattern;
  */
 final class Normalizer {
 
-    /** The normalised text, and whether a percent sign was removed (50% may be meant as 0.5). */
-    record Normalized(String text, boolean percent) {
+    /**
+     * The normalised text, whether a percent sign was removed (50% may be meant as 0.5), and whether an {@code x =}
+     * prefix was (an equation answer compares with the whole equation).
+     */
+    record Normalized(String text, boolean percent, boolean prefixed) {
     }
 
     private static final String[][] REPLACEMENTS = {
@@ -32,7 +35,7 @@ final class Normalizer {
             {"°", ""}, {"−", "-"}, {"–", "-"}, {"×", "*"}, {"·", "*"}, {"÷", "/"}, {"≤", "\\leq "}, {"≥", "\\geq "},
             {"≠", "\\ne "}, {"±", "\\pm "}, {"∓", "\\mp "}, {"π", "\\pi "}, {"∞", "\\infty "}, {"√", "\\sqrt "},
             {"∪", "\\cup "}, {"∅", "\\emptyset "}, {"<=", "\\leq "}, {">=", "\\geq "}, {"!=", "\\ne "},
-            {"\\{,\\}", ""}, {"{,}", ""},
+            {"\\{,\\}", ""}, {"{,}", ""}, {"{, }", ""},
     };
 
     /** Unit and filler words dropped after a number ("5 cm", "12 dollars", "3 square units"). */
@@ -46,18 +49,23 @@ final class Normalizer {
             "students", "apples", "cookies", "times", "ways", "items", "marbles", "coins", "boxes", "pages", "books",
             "eggs", "cups", "pieces", "questions", "games", "cars", "trees");
 
-    private static final Pattern TEXT_CMD = Pattern.compile("\\\\(?:text|textbf|textit|mathrm|mathbf|mathit|mbox|operatorname|rm|bf)\\s*\\{([^{}]*)}");
-    private static final Pattern WHOLE_THOUSANDS = Pattern.compile("-?\\d{1,3}(?:,\\d{3})+(?:\\.\\d+)?");
+    private static final Pattern TEXT_CMD = Pattern.compile("\\\\(?:text|textbf|textit|textnormal|textrm|textsf|texttt|textup|emph|mathrm|mathbf|mathit|mathsf|mbox|operatorname|rm|bf)\\s*\\{([^{}]*)}");
+    private static final Pattern WHOLE_THOUSANDS = Pattern.compile("-?[1-9]\\d{0,2}(?:,\\d{3})+(?:\\.\\d+)?");
     private static final Pattern SPACED_THOUSANDS = Pattern.compile("-?\\d{1,3}(?: \\d{3})+(?:\\.\\d+)?");
     private static final Pattern PERCENT_WORD = Pattern.compile("(?<=[\\d}\\s])\\s*(?:percentage|percent|pct)\\.?\\s*$", Pattern.CASE_INSENSITIVE);
-    private static final Pattern PREFIX = Pattern.compile("^\\s*([a-zA-Z](?:_\\{?[a-zA-Z0-9]+}?)?|\\\\[a-zA-Z]+)\\s*(?:=|\\\\approx)\\s*");
+    private static final Pattern PREFIX = Pattern.compile("^\\s*([a-zA-Z](?:_\\{?[a-zA-Z0-9]+}?)?|\\\\[a-zA-Z]+)\\s*(?:=|\\\\approx|\\\\in(?![a-zA-Z]))\\s*");
     private static final Pattern TRAILING_WORD = Pattern.compile("\\s+([a-zA-Z]+)\\.?\\s*$");
 
     private Normalizer() {
     }
 
     static Normalized normalize(String raw) {
+        return normalize(raw, true);
+    }
+
+    static Normalized normalize(String raw, boolean dropPrefix) {
         String s = raw.strip();
+        boolean prefixed = false;
         if (s.startsWith("\\boxed") || s.startsWith("\\fbox")) {
             String inner = Extractor.boxedContent(s, 0);
             if (inner != null) {
@@ -99,26 +107,32 @@ final class Normalizer {
             s = s.substring(0, pct.start()) + s.substring(pct.end());
         }
         s = s.strip();
-        // "is 5.", "5;" : punctuation closing a sentence, not part of the answer
-        while (!s.isEmpty() && ".;:".indexOf(s.charAt(s.length() - 1)) >= 0 && !s.endsWith("\\.")) {
+        // "x = 1/3 \\approx 0.33": the value, not its rounding
+        int approx = s.indexOf("\\approx");
+        if (approx > 0 && s.substring(0, approx).contains("=")) {
+            s = s.substring(0, approx).strip();
+        }
+        // "is 5.", "5;", "\\frac{1}{3}," : punctuation closing a sentence, not part of the answer
+        while (!s.isEmpty() && ".;:,".indexOf(s.charAt(s.length() - 1)) >= 0 && !s.endsWith("\\.") && !s.endsWith("...")) {
             s = s.substring(0, s.length() - 1).strip();
         }
         s = dropUnits(s);
         Matcher prefix = PREFIX.matcher(s);
         // "x = 5" is the answer 5; "x = 2y + 1" stays an equation only when the right side names the left's variable
-        if (prefix.find() && !s.substring(prefix.end()).contains("=") && !s.substring(prefix.end()).isBlank()
+        if (dropPrefix && prefix.find() && !s.substring(prefix.end()).contains("=") && !s.substring(prefix.end()).isBlank()
                 && !isRelationChain(s.substring(prefix.end()))) {
             String left = prefix.group(1);
             String right = s.substring(prefix.end());
             if (!right.contains(left) || left.length() > 1 && left.startsWith("\\")) {
                 s = right;
+                prefixed = true;
             }
         }
         s = thousands(s.strip());
         if (s.contains(" ")) {
             s = s.replaceAll("\\s+", " ").strip();
         }
-        return new Normalized(s, percent);
+        return new Normalized(s, percent, prefixed);
     }
 
     private static boolean isRelationChain(String s) {

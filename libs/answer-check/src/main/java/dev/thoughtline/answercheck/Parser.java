@@ -286,7 +286,8 @@ final class Parser {
                 return t.is('(') || t.is('{') || (t.is('|') && absDepth == 0);
             case CMD:
                 return t.text.equals("frac") || t.text.equals("sqrt") || t.text.equals("pi") || t.text.equals("binom")
-                        || t.text.equals("infty") || t.text.equals("{") || FUNCTIONS.contains(t.text) || t.text.equals("begin");
+                        || t.text.equals("infty") || t.text.equals("{") || FUNCTIONS.contains(t.text) || t.text.equals("begin")
+                        || isSymbol(t.text);
             default:
                 return false;
         }
@@ -513,8 +514,34 @@ final class Parser {
                 if (FUNCTIONS.contains(name)) {
                     return function(name);
                 }
+                if (isSymbol(name)) {
+                    // \\alpha, \\theta, \\lambda, any other command that names a quantity: a variable
+                    return new Node.Var("\\" + name);
+                }
                 throw new ParseException("unknown command \\" + name);
         }
+    }
+
+    /** Commands that are punctuation, logic, arrows or layout, never a quantity. */
+    private static final Set<String> NOT_SYMBOLS = Set.of("dots", "ldots", "cdots", "vdots", "ddots", "implies", "iff", "to",
+            "rightarrow", "Rightarrow", "leftarrow", "Leftarrow", "leftrightarrow", "mapsto", "land", "lor", "wedge", "vee",
+            "forall", "exists", "neg", "not", "cap", "cup", "setminus", "subset", "subseteq", "supset", "supseteq", "in",
+            "notin", "ni", "end", "hline", "quad", "qquad", "text", "mathrm", "mathbf", "boxed", "fbox", "left", "right",
+            "over", "choose", "approx", "sim", "equiv", "cong", "propto", "pm", "mp", "le", "leq", "ge", "geq", "ne",
+            "neq", "lt", "gt", "times", "cdot", "div", "circ", "prime", "frac", "sqrt", "binom", "begin", "mid", "parallel", "perp",
+            "angle", "triangle", "square", "overline", "underline", "hat", "bar", "vec", "dot", "tilde", "limits", "sum",
+            "prod", "int", "lim", "max", "min");
+
+    private static boolean isSymbol(String name) {
+        if (name.length() < 2 || NOT_SYMBOLS.contains(name) || FUNCTIONS.contains(name)) {
+            return false;
+        }
+        for (int i = 0; i < name.length(); i++) {
+            if (!Character.isLetter(name.charAt(i)) || name.charAt(i) > 127) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private Node function(String name) throws ParseException {

@@ -56,11 +56,11 @@ class ExtractorTest {
     }
 
     @Test
-    void fallsBackToTheLastMathSpanBeforeTheLastNumber() {
+    void fallsBackToTheLastMathSpan() {
         Extraction e = Extractor.extract("Answer \\[ 9 \\]");
         assertThat(e.answer()).isEqualTo("9");
         assertThat(e.source()).isEqualTo(Extraction.Source.MATH_SPAN);
-        assertThat(Extractor.extract("We first get $x = 2$, and then in the end $y = 7$ holds for 3 cases").answer()).isEqualTo("y = 7");
+        assertThat(Extractor.extract("We first get $x = 2$, and then in the end $y = 7$ holds for all cases").answer()).isEqualTo("y = 7");
         assertThat(Extractor.extract("Answer $$ 10 $$").answer()).isEqualTo("10");
         assertThat(Extractor.extract("Answer \\( (9+1) \\)").answer()).isEqualTo("(9+1)");
         assertThat(Extractor.extract("it costs $ \\frac{1}{2} \\$ = 3 $").answer()).isEqualTo("\\frac{1}{2} \\$ = 3");
@@ -90,5 +90,29 @@ class ExtractorTest {
         assertThat(Extractor.choiceLetter("option A")).isEqualTo("A");
         assertThat(Extractor.choiceLetter("42")).isNull();
         assertThat(Extractor.choiceLetter("Because")).isNull();
+    }
+
+    @Test
+    void aFinalAnswerPhraseAfterTheLastBoxWinsOverIt() {
+        String r = "Step one gives $\\boxed{40}$. Step two gives $\\boxed{15}$. So the total is 55.\nThe final answer is $55$.";
+        assertThat(Extractor.extract(r).answer()).isEqualTo("55");
+        assertThat(Extractor.extract(r).source()).isEqualTo(Extraction.Source.FINAL_ANSWER_PHRASE);
+    }
+
+    @Test
+    void boxesSideBySideAnswerTogether() {
+        assertThat(Extractor.extract("The roots are \\boxed{3} and \\boxed{-4}.").answer()).isEqualTo("3, -4");
+        assertThat(Extractor.extract("$\\boxed{5}\\quad\\text{and}\\quad\\boxed{6}$").answer()).isEqualTo("5, 6");
+        // "or" between boxes gives one answer in two forms: the last
+        assertThat(Extractor.extract("$d = \\boxed{2\\frac{1}{2}}$, or $\\boxed{\\frac{5}{2}}$ inches.").answer()).isEqualTo("\\frac{5}{2}");
+        // boxes far apart in a derivation do not
+        assertThat(Extractor.extract("First \\boxed{2}, which we double to get \\boxed{4}.").answer()).isEqualTo("4");
+    }
+
+    @Test
+    void aNumberInTheProseAfterTheLastMathSpanEndsTheResponse() {
+        assertThat(Extractor.extract("Since $r = 2$ and $h = 3$, the cone holds 12 litres.").answer()).isEqualTo("12");
+        assertThat(Extractor.extract("Multiplying, we get $x = 12$.").answer()).isEqualTo("x = 12");
+        assertThat(Extractor.extract("Final Answer: Tom arrives 4 minutes late. Thanks").answer()).isEqualTo("4");
     }
 }
