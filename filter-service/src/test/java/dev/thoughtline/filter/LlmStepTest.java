@@ -92,11 +92,33 @@ class LlmStepTest {
     }
 
     @Test
+    void theJudgeKeepsTheTracesItJudgesCorrectAndDropsTheOthersWithTheReason() {
+        // teacher-sim judges an arithmetic question's boxed response: yes when it is the value
+        List<String> traces = new ArrayList<>();
+        String[] answers = {"42", "41", "42", "43"};
+        for (int i = 0; i < answers.length; i++) {
+            traces.add(JSON.createObjectNode().put("id", "j#" + i).put("questionId", "j").put("text", "What is 12 + 30?")
+                    .put("sampleIndex", i).put("reasoning", "add").put("content", "So it is \\boxed{" + answers[i] + "}.")
+                    .put("finishReason", "stop").put("completionTokens", 5).toString());
+        }
+        String input = inputs.add(traces, "complete", "trace");
+        Map<String, Object> run = Runs.run("{\"name\":\"judge-arith\",\"input\":\"" + input + "\",\"steps\":["
+                + "{\"type\":\"llm-judge\",\"params\":{\"teacher\":\"" + teacher + "\"}}]}");
+        assertThat(run.get("status")).as(String.valueOf(run.get("error"))).isEqualTo("complete");
+        long id = ((Number) run.get("id")).longValue();
+        List<Map<String, Object>> verdicts = Runs.all("/api/v1/filter-runs/" + id + "/verdicts");
+        assertThat(verdicts).extracting(v -> v.get("kept")).containsExactly(true, false, true, false);
+        assertThat(((Number) ((Map<String, Object>) verdicts.get(0).get("scores")).get("llm-judge")).doubleValue()).isEqualTo(1.0);
+        assertThat(((Map<String, Object>) verdicts.get(1).get("reasons")).get("llm-judge")).isEqualTo("judged not to meet the criteria");
+        assertThat(verdicts.get(1).get("droppedBy")).isEqualTo("llm-judge");
+    }
+
+    @Test
     void aJudgeAnswerThatCannotBeParsedIsARecordedFailureNotACrash() {
-        // teacher-sim answers every prompt with a computed number, never yes or no
+        // teacher-sim cannot judge a question without arithmetic: it answers a number, not yes or no
         List<String> traces = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            traces.add(JSON.createObjectNode().put("id", "t#" + i).put("questionId", "t").put("text", "What is 2 + " + i + "?")
+            traces.add(JSON.createObjectNode().put("id", "t#" + i).put("questionId", "t").put("text", "Name prime number " + (char) ('a' + i) + ".")
                     .put("sampleIndex", i).put("reasoning", "add").put("content", "\\boxed{" + (2 + i) + "}").put("finishReason", "stop")
                     .put("completionTokens", 5).toString());
         }

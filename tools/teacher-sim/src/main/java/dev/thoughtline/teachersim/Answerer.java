@@ -30,6 +30,10 @@ final class Answerer {
         if (RATING.matcher(question).find()) {
             return new Answer(Integer.toString(1 + (int) Long.remainderUnsigned(hash(question), 10)), true);
         }
+        Answer verdict = judge(question);
+        if (verdict != null) {
+            return verdict;
+        }
         String expr = lastExpression(question);
         if (expr != null) {
             try {
@@ -45,6 +49,45 @@ final class Answerer {
             }
         }
         return new Answer(Long.toString(Long.remainderUnsigned(hash(question), 1000)), false);
+    }
+
+    /**
+     * A judging prompt (it asks for {@code \\boxed{yes}} or {@code \\boxed{no}}) about a "Question:" holding an
+     * arithmetic expression and a "Response:" ending in a box: yes when the boxed value is the expression's value, else
+     * no. Null when it cannot judge (no such labels, no expression, no box): then the prompt gets the usual answer.
+     */
+    static Answer judge(String prompt) {
+        if (!prompt.contains("\\boxed{yes}") || !prompt.contains("\\boxed{no}")) {
+            return null;
+        }
+        int q = prompt.indexOf("Question:");
+        int r = prompt.indexOf("Response:", q + 1);
+        int end = prompt.lastIndexOf("\\boxed{yes}");
+        if (q < 0 || r < 0 || end < r) {
+            return null;
+        }
+        String expr = lastExpression(prompt.substring(q, r));
+        String response = prompt.substring(r, end);
+        int box = response.lastIndexOf("\\boxed{");
+        int close = -1;
+        for (int i = box + 7, depth = 1; box >= 0 && i < response.length(); i++) {
+            char c = response.charAt(i);
+            depth += c == '{' ? 1 : c == '}' ? -1 : 0;
+            if (depth == 0) {
+                close = i;
+                break;
+            }
+        }
+        if (expr == null || close < 0) {
+            return null;
+        }
+        try {
+            String truth = format(new Evaluator(expr).evaluate());
+            String given = response.substring(box + 7, close).strip();
+            return new Answer(truth.equals(given) ? "yes" : "no", true);
+        } catch (ArithmeticException | IllegalArgumentException notEvaluable) {
+            return null;
+        }
     }
 
     /** The last run of arithmetic characters holding a digit, an operator and another digit; one pass. */

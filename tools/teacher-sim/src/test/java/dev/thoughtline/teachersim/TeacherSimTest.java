@@ -91,6 +91,21 @@ class TeacherSimTest {
     }
 
     @Test
+    void judgesWhetherABoxedResponseIsTheValueOfTheQuestionsExpression() throws Exception {
+        start(Map.of("accuracy", "0"));
+        String template = "Judge the response. Question:\\nWhat is 6 * 7 - 2?\\n\\nResponse:\\nSo it is \\\\boxed{%s}.\\n\\n"
+                + "Answer \\\\boxed{yes} if it is correct and \\\\boxed{no} if it is not.";
+        String right = mapper.readTree(post(ask(String.format(template, "40"), "")).body()).at("/choices/0/message/content").asText();
+        String wrong = mapper.readTree(post(ask(String.format(template, "41"), "")).body()).at("/choices/0/message/content").asText();
+        assertThat(right).endsWith("\\boxed{yes}.");
+        assertThat(wrong).endsWith("\\boxed{no}.");
+        // nothing to evaluate: the usual answer, not a verdict
+        String unsure = mapper.readTree(post(ask("Question: name a colour. Response: \\\\boxed{red}. Answer \\\\boxed{yes} or \\\\boxed{no}.", "")).body())
+                .at("/choices/0/message/content").asText();
+        assertThat(unsure).doesNotContain("boxed{yes}").doesNotContain("boxed{no}");
+    }
+
+    @Test
     void returnsNChoicesAndPutsReasoningInThinkTagsWhenAsked() throws Exception {
         start(Map.of("think-tags", "true", "accuracy", "1"));
         JsonNode r = mapper.readTree(post(ask("What is 6*7?", ",\"n\":3")).body());
