@@ -153,12 +153,13 @@ public class JobLoader {
     }
 
     /**
-     * What a trace keeps of its question besides id and text: its metadata, plus its domain, source and
-     * reference answer (answer filters verify against it).
+     * What a trace keeps of its question besides id and text: its metadata, plus its domain, source,
+     * reference answer (answer filters verify against it) and the scores question filters gave it (an export
+     * reports the difficulty).
      */
     private ObjectNode metadata(JsonNode item) {
         ObjectNode meta = item.path("metadata").isObject() ? ((ObjectNode) item.get("metadata")).deepCopy() : mapper.createObjectNode();
-        for (String field : List.of("domain", "source", "answer", "answerType")) {
+        for (String field : List.of("domain", "source", "answer", "answerType", "scores")) {
             if (item.hasNonNull(field)) {
                 meta.set(field, item.get(field));
             }

@@ -45,6 +45,11 @@ public final class LocalPostgres implements AutoCloseable {
         return "postgresql://localhost:" + port() + "/" + DATABASE;
     }
 
+    /** The reactive URL of another database on this server (see {@link #createDatabase}). */
+    public String reactiveUrl(String database) {
+        return "postgresql://localhost:" + port() + "/" + database;
+    }
+
     public String jdbcUrl() {
         return "jdbc:postgresql://localhost:" + port() + "/" + DATABASE;
     }
@@ -68,12 +73,28 @@ public final class LocalPostgres implements AutoCloseable {
         }
     }
 
+    /** Creates a database (for a service of its own on this server). */
+    public void createDatabase(String name) {
+        if (!name.matches("[a-z][a-z0-9_]{0,62}")) {
+            throw new IllegalArgumentException("not a database name: " + name);
+        }
+        try (java.sql.Connection c = pg.getPostgresDatabase().getConnection(); java.sql.Statement s = c.createStatement()) {
+            s.execute("CREATE DATABASE " + name);
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("cannot create database " + name + ": " + e.getMessage(), e);
+        }
+    }
+
     /**
      * Runs a PostgreSQL until the process is stopped, printing its URL: the database of the local run
-     * command. Prints {@code READY <reactive url>} on one line when it accepts connections.
+     * command. The arguments name databases to create (one per service). Prints {@code READY <reactive url>} on one
+     * line when it accepts connections; the other databases are at the same URL with their own names.
      */
     public static void main(String[] args) throws InterruptedException {
         LocalPostgres pg = start();
+        for (String db : args) {
+            pg.createDatabase(db);
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(pg::close, "embedded-postgres-stop"));
         System.out.println("READY " + pg.reactiveUrl());
         System.out.flush();
