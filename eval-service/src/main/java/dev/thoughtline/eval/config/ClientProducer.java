@@ -22,6 +22,6 @@ public class ClientProducer {
     @Produces
     @Singleton
     DatasetClient datasetClient(ObjectMapper mapper, HttpClient http) {
-        return new DatasetClient(http, mapper, DatasetClient.Options.defaults());
+        return new DatasetClient(http, mapper, DatasetClient.Options.defaults().withHeaders(dev.thoughtline.support.BearerTokens::outgoing));
     }
 }

@@ -32,7 +32,8 @@ public class ClientProducer {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
         DatasetClient.Options options = DatasetClient.Options.defaults()
                 .withPageSize(runs.inputPageSize())
-                .withRetries(runs.inputAttempts(), runs.inputBackoff(), runs.inputBackoff().multipliedBy(20));
+                .withRetries(runs.inputAttempts(), runs.inputBackoff(), runs.inputBackoff().multipliedBy(20))
+                .withHeaders(dev.thoughtline.support.BearerTokens::outgoing);
         return new DatasetClient(http, mapper, options);
     }
 }

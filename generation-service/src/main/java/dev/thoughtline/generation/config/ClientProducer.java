@@ -19,7 +19,8 @@ public class ClientProducer {
         GenerationConfig.Jobs jobs = config.jobs();
         DatasetClient.Options options = DatasetClient.Options.defaults()
                 .withPageSize(jobs.inputPageSize())
-                .withRetries(jobs.inputAttempts(), jobs.inputBackoff(), jobs.inputBackoff().multipliedBy(20));
+                .withRetries(jobs.inputAttempts(), jobs.inputBackoff(), jobs.inputBackoff().multipliedBy(20))
+                .withHeaders(dev.thoughtline.support.BearerTokens::outgoing);
         return new DatasetClient(http, mapper, options);
     }
 

@@ -48,6 +48,11 @@ public final class DatasetClient {
         public Options withRetries(int attempts, Duration first, Duration max) {
             return new Options(pageSize, attempts, first, max, requestTimeout, headers);
         }
+
+        /** Headers for every request, asked for each one (a token may change). */
+        public Options withHeaders(Supplier<Map<String, String>> headers) {
+            return new Options(pageSize, attempts, firstBackoff, maxBackoff, requestTimeout, headers);
+        }
     }
 
     /** One page of items and the URL of the next one (null on the last page). */

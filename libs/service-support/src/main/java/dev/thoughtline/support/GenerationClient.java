@@ -74,6 +74,7 @@ public final class GenerationClient {
 
     private JsonNode send(HttpRequest.Builder request, String what) {
         HttpResponse<String> r;
+        BearerTokens.outgoing().forEach(request::header);
         try {
             r = http.send(request.timeout(Duration.ofSeconds(60)).header("Accept", "application/json").build(),
                     HttpResponse.BodyHandlers.ofString());

@@ -18,7 +18,8 @@ public class ClientProducer {
         QuestionConfig.Imports imports = config.imports();
         DatasetClient.Options options = DatasetClient.Options.defaults()
                 .withPageSize(imports.datasetPageSize())
-                .withRetries(imports.datasetAttempts(), imports.datasetBackoff(), imports.datasetBackoff().multipliedBy(20));
+                .withRetries(imports.datasetAttempts(), imports.datasetBackoff(), imports.datasetBackoff().multipliedBy(20))
+                .withHeaders(dev.thoughtline.support.BearerTokens::outgoing);
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(10)).build();
         return new DatasetClient(http, mapper, options);

@@ -58,7 +58,7 @@ public class Commands {
             env.putAll(values);
             Recipe recipe = Recipe.load(file, env);
             System.out.println("recipe " + recipe.name() + " (" + file + ")");
-            RecipeRunner runner = new RecipeRunner(recipe, services, new Http(mapper), mapper, System.out, new RecipeRunner.Duration(pollMillis));
+            RecipeRunner runner = new RecipeRunner(recipe, services, services.http(mapper), mapper, System.out, new RecipeRunner.Duration(pollMillis));
             JsonNode eval = runner.run();
             System.out.println();
             System.out.println("summary");
@@ -98,7 +98,7 @@ public class Commands {
 
         @Override
         public Integer call() {
-            Http http = new Http(mapper);
+            Http http = services.http(mapper);
             System.out.println("generation jobs");
             for (JsonNode j : http.get(services.generation("/jobs"))) {
                 System.out.printf(Locale.ROOT, "  %-36s %-9s %s %,d/%,d  %,d failed  $%.4f%n", j.path("name").asText(), j.path("status").asText(),
@@ -139,7 +139,7 @@ public class Commands {
 
         @Override
         public Integer call() {
-            Http http = new Http(mapper);
+            Http http = services.http(mapper);
             for (String url : List.of(services.question("/datasets"), services.generation("/datasets"), services.filter("/datasets"),
                     services.eval("/datasets"))) {
                 for (JsonNode d : http.get(url)) {
@@ -163,6 +163,9 @@ public class Commands {
         @Option(names = "--out", required = true, description = "the file to write (JSON lines)")
         Path out;
 
+        @Mixin
+        Services services;
+
         private final ObjectMapper mapper;
 
         Export(ObjectMapper mapper) {
@@ -171,7 +174,7 @@ public class Commands {
 
         @Override
         public Integer call() {
-            long n = new Exporter(new Http(mapper), mapper).export(List.of(dataset), format, out);
+            long n = new Exporter(services.http(mapper), mapper).export(List.of(dataset), format, out);
             System.out.printf(Locale.ROOT, "%,d rows -> %s%n", n, out);
             return 0;
         }

@@ -19,8 +19,8 @@ import java.util.function.Consumer;
 
 /**
  * The services' REST APIs as the CLI calls them: JSON in and out, NDJSON uploads, dataset items followed page by
- * page. A refusal becomes a {@link CliException} carrying the service's problem detail; {@code THOUGHTLINE_TOKEN}, when
- * set, is sent as a bearer token.
+ * page. A refusal becomes a {@link CliException} carrying the service's problem detail; the token, when there is one,
+ * is sent as a bearer token.
  */
 public final class Http {
 
@@ -31,10 +31,11 @@ public final class Http {
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10)).build();
     private final ObjectMapper mapper;
-    private final String token = System.getenv("THOUGHTLINE_TOKEN");
+    private final String token;
 
-    public Http(ObjectMapper mapper) {
+    public Http(ObjectMapper mapper, String token) {
         this.mapper = mapper;
+        this.token = token;
     }
 
     public JsonNode get(String url) {

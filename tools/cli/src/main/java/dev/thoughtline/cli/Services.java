@@ -2,7 +2,10 @@ package dev.thoughtline.cli;
 
 import picocli.CommandLine.Option;
 
-/** Where the four services are: options, else THOUGHTLINE_*_URL from the environment, else localhost. */
+/**
+ * Where the four services are (options, else THOUGHTLINE_*_URL from the environment, else localhost) and the bearer
+ * token to show them ({@code --token}, else THOUGHTLINE_TOKEN; none by default).
+ */
 public class Services {
 
     @Option(names = "--question-url", defaultValue = "${env:THOUGHTLINE_QUESTION_URL:-http://localhost:8081}",
@@ -20,6 +23,13 @@ public class Services {
     @Option(names = "--eval-url", defaultValue = "${env:THOUGHTLINE_EVAL_URL:-http://localhost:8084}",
             description = "eval-service (default: $THOUGHTLINE_EVAL_URL or ${DEFAULT-VALUE})")
     String eval;
+
+    @Option(names = "--token", defaultValue = "${env:THOUGHTLINE_TOKEN}", description = "bearer token for the services (default: $THOUGHTLINE_TOKEN)")
+    String token;
+
+    Http http(com.fasterxml.jackson.databind.ObjectMapper mapper) {
+        return new Http(mapper, token);
+    }
 
     static String api(String base, String path) {
         return (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + "/api/v1" + path;

@@ -28,14 +28,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The example recipe end to end, the way the demo runs it: the four services' packaged jars as processes (each on
- * its own database of one embedded PostgreSQL), teacher-sim as the teacher, and the CLI's {@code recipe run}.
- * Skips when the services are not built.
+ * its own database of one embedded PostgreSQL), teacher-sim as the teacher, and the CLI's {@code recipe run}; with
+ * access by bearer tokens switched on, so every call between the services carries one. Skips when the services are
+ * not built.
  */
 @QuarkusMainTest
 class RecipeRunTest {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final String[] SERVICES = {"question-service", "generation-service", "filter-service", "eval-service"};
+    private static final String TOKEN = "s3cret-token";
 
     private static LocalPostgres pg;
     private static TeacherSim sim;
@@ -64,6 +66,9 @@ class RecipeRunTest {
             env.put("QUARKUS_DATASOURCE_REACTIVE_URL", pg.reactiveUrl(s.replace("-service", "")));
             env.put("THOUGHTLINE_GENERATION_URL", generation);
             env.put("THOUGHTLINE_WORKER_POLL_INTERVAL", "50ms");
+            // access by tokens, as in a cluster: each service accepts two and calls the others with one
+            env.put("THOUGHTLINE_AUTH_TOKENS", TOKEN + ",another-one");
+            env.put("THOUGHTLINE_AUTH_TOKEN", TOKEN);
             processes.add(QuarkusProcess.start(jar(s), ports.get(s), pg, env, Path.of("target", s + ".log"), "256m"));
             urls.put(s, "http://localhost:" + ports.get(s));
         }
@@ -98,8 +103,35 @@ class RecipeRunTest {
     private List<String> args(String... command) {
         List<String> a = new ArrayList<>(List.of(command));
         a.addAll(List.of("--question-url", urls.get("question-service"), "--generation-url", urls.get("generation-service"),
-                "--filter-url", urls.get("filter-service"), "--eval-url", urls.get("eval-service"), "--poll", "100"));
+                "--filter-url", urls.get("filter-service"), "--eval-url", urls.get("eval-service"), "--token", TOKEN));
         return a;
+    }
+
+    @Test
+    void everyApiCallNeedsATokenFromTheListWhileHealthAndMetricsStayOpen(QuarkusMainLauncher launcher) throws Exception {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        for (String base : urls.values()) {
+            java.net.http.HttpResponse<String> none = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/api/v1/datasets")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(none.statusCode()).as(base).isEqualTo(401);
+            assertThat(none.headers().firstValue("Content-Type").orElse("")).startsWith("application/problem+json");
+            assertThat(none.body()).contains("bearer token");
+            java.net.http.HttpResponse<String> wrong = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/api/v1/datasets"))
+                    .header("Authorization", "Bearer guess").build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(wrong.statusCode()).isEqualTo(401);
+            java.net.http.HttpResponse<String> other = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/api/v1/datasets"))
+                    .header("Authorization", "Bearer another-one").build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(other.statusCode()).isEqualTo(200);
+            for (String open : List.of("/q/health/ready", "/q/metrics")) {
+                assertThat(http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + open)).build(),
+                        java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode()).as(base + open).isEqualTo(200);
+            }
+        }
+        List<String> noToken = new ArrayList<>(args("datasets"));
+        noToken.subList(noToken.indexOf("--token"), noToken.size()).clear();
+        LaunchResult r = launcher.launch(noToken.toArray(new String[0]));
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.getErrorOutput()).contains("answered 401").contains("bearer token");
     }
 
     @Test
@@ -117,7 +149,7 @@ class RecipeRunTest {
         Files.writeString(questions, q);
         Files.writeString(benchmark, b);
 
-        List<String> run = new ArrayList<>(List.of("recipe", "run", Path.of("..", "..", "recipes", "openthoughts.yaml").toString()));
+        List<String> run = new ArrayList<>(List.of("recipe", "run", Path.of("..", "..", "recipes", "openthoughts.yaml").toString(), "--poll", "100"));
         for (String set : List.of("RECIPE_NAME=it", "QUESTIONS_FILE=" + questions, "BENCHMARK_FILE=" + benchmark, "EXPORT_FILE=" + export,
                 "MIX_SIZE=125", "SAMPLES_PER_QUESTION=2", "BENCHMARK_REPEATS=2", "TEACHER_BASE_URL=" + sim.baseUrl(), "MAX_TOKENS=4096")) {
             run.add("--set");
