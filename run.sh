@@ -31,13 +31,22 @@ stop() {
 }
 trap stop EXIT INT TERM
 
-await() { # await NAME URL PID LOG
+ok() { # ok PORT PATH: whether http://localhost:PORT/PATH answers 200 (plain bash: no curl needed)
+  local status
+  exec 3<>"/dev/tcp/127.0.0.1/$1" 2>/dev/null || return 1
+  printf 'GET %s HTTP/1.0\r\nHost: localhost\r\n\r\n' "$2" >&3
+  read -r _ status _ <&3 || status=""
+  exec 3<&- 3>&-
+  [ "$status" = "200" ]
+}
+
+await() { # await NAME PORT PATH PID LOG
   for _ in $(seq 1 240); do
-    curl -sf "$2" >/dev/null 2>&1 && return 0
-    kill -0 "$3" 2>/dev/null || { echo "$1 exited while starting:"; tail -40 "$4"; exit 1; }
+    ok "$2" "$3" && return 0
+    kill -0 "$4" 2>/dev/null || { echo "$1 exited while starting:"; tail -40 "$5"; exit 1; }
     sleep 0.5
   done
-  echo "$1 did not start in 2 minutes:"; tail -40 "$4"; exit 1
+  echo "$1 did not start in 2 minutes:"; tail -40 "$5"; exit 1
 }
 
 echo "building (the first build downloads dependencies and takes several minutes)..."
@@ -61,7 +70,7 @@ if [ -z "${TEACHER_BASE_URL:-}" ]; then
   java -Xmx256m -jar tools/teacher-sim/target/teacher-sim-runner.jar --port="$SIM_PORT" --tokens-mean=300 --tokens-sd=80 \
     >"$WORK/teacher-sim.log" 2>&1 &
   PIDS+=($!)
-  await teacher-sim "http://localhost:$SIM_PORT/health" "${PIDS[-1]}" "$WORK/teacher-sim.log"
+  await teacher-sim "$SIM_PORT" /health "${PIDS[-1]}" "$WORK/teacher-sim.log"
   export TEACHER_BASE_URL="http://localhost:$SIM_PORT/v1" TEACHER_MODEL="teacher-sim"
   echo "teacher: teacher-sim at $TEACHER_BASE_URL"
 else
@@ -80,10 +89,10 @@ service generation-service generation-service "$G_PORT" generation TEACHER_API_K
 service filter-service filter-service "$F_PORT" filters THOUGHTLINE_GENERATION_URL="http://localhost:$G_PORT"
 service eval-service eval-service "$E_PORT" evals THOUGHTLINE_GENERATION_URL="http://localhost:$G_PORT"
 n=${#PIDS[@]}
-await question-service "http://localhost:$Q_PORT/q/health/ready" "${PIDS[$((n - 4))]}" "$WORK/question-service.log"
-await generation-service "http://localhost:$G_PORT/q/health/ready" "${PIDS[$((n - 3))]}" "$WORK/generation-service.log"
-await filter-service "http://localhost:$F_PORT/q/health/ready" "${PIDS[$((n - 2))]}" "$WORK/filter-service.log"
-await eval-service "http://localhost:$E_PORT/q/health/ready" "${PIDS[$((n - 1))]}" "$WORK/eval-service.log"
+await question-service "$Q_PORT" /q/health/ready "${PIDS[$((n - 4))]}" "$WORK/question-service.log"
+await generation-service "$G_PORT" /q/health/ready "${PIDS[$((n - 3))]}" "$WORK/generation-service.log"
+await filter-service "$F_PORT" /q/health/ready "${PIDS[$((n - 2))]}" "$WORK/filter-service.log"
+await eval-service "$E_PORT" /q/health/ready "${PIDS[$((n - 1))]}" "$WORK/eval-service.log"
 echo "services: question :$Q_PORT, generation :$G_PORT, filter :$F_PORT, eval :$E_PORT (OpenAPI at /q/swagger-ui)"
 
 export THOUGHTLINE_QUESTION_URL="http://localhost:$Q_PORT" THOUGHTLINE_GENERATION_URL="http://localhost:$G_PORT" \
