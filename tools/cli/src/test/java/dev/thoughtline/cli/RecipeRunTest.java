@@ -175,6 +175,23 @@ class RecipeRunTest {
         assertThat(row.get("teacher").asText()).isEqualTo("teacher");
         String finals = out.lines().filter(l -> l.startsWith("final datasets: ")).findFirst().orElseThrow();
 
+        // what the other commands show of it
+        LaunchResult datasets = launcher.launch(args("datasets").toArray(new String[0]));
+        assertThat(datasets.exitCode()).isZero();
+        assertThat(datasets.getOutput()).contains("question").contains("trace").contains("filtered").contains("benchmark")
+                .contains("it-math-mix").contains("demo-bench");
+        LaunchResult status = launcher.launch(args("status").toArray(new String[0]));
+        assertThat(status.exitCode()).isZero();
+        assertThat(status.getOutput()).containsPattern("it-math-traces\\s+complete").containsPattern("it-math-questions\\s+complete")
+                .containsPattern("it-eval\\s+complete\\s+demo-bench");
+        Path openai = dir.resolve("out.openai.jsonl");
+        String traces = finals.substring("final datasets: ".length()).strip();
+        LaunchResult exported = launcher.launch(args("export", traces, "--format", "openai", "--out", openai.toString()).toArray(new String[0]));
+        assertThat(exported.exitCode()).as(exported.getErrorOutput()).isZero();
+        List<String> messages = Files.readAllLines(openai);
+        assertThat(messages).hasSize(rows.size());
+        assertThat(MAPPER.readTree(messages.get(0)).at("/messages/1/role").asText()).isEqualTo("assistant");
+
         LaunchResult second = launcher.launch(args(run.toArray(new String[0])).toArray(new String[0]));
         assertThat(second.exitCode()).as(second.getOutput() + second.getErrorOutput()).isZero();
         assertThat(second.getOutput()).contains("(as registered before)").contains(finals);
