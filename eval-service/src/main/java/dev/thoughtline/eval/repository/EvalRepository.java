@@ -135,6 +135,12 @@ public class EvalRepository {
         return pool.query("SELECT " + RUN + " FROM eval_run ORDER BY id").execute().map(rows -> all(rows, EvalRepository::run));
     }
 
+    /** The runs of a teacher report, oldest first. */
+    public Uni<List<EvalRun>> runsOfReport(String report) {
+        return pool.preparedQuery("SELECT " + RUN + " FROM eval_run WHERE request->>'report' = $1 ORDER BY id").execute(Tuple.of(report))
+                .map(rows -> all(rows, EvalRepository::run));
+    }
+
     public Uni<List<EvalRun>> running() {
         return pool.query("SELECT " + RUN + " FROM eval_run WHERE status = 'running' ORDER BY id").execute()
                 .map(rows -> all(rows, EvalRepository::run));

@@ -93,23 +93,19 @@ public class ComparisonService {
             }
             Metrics.Paired d = Metrics.paired(java.util.Arrays.copyOf(x, n), java.util.Arrays.copyOf(y, n));
             ObjectNode o = mapper.createObjectNode().put("benchmark", result.benchmark()).put("items", d.items())
-                    .put("accuracyA", round(Metrics.mean(java.util.Arrays.copyOf(x, n))))
-                    .put("accuracyB", round(Metrics.mean(java.util.Arrays.copyOf(y, n))))
-                    .put("meanDifference", round(d.meanDifference()));
+                    .put("accuracyA", Metrics.round(Metrics.mean(java.util.Arrays.copyOf(x, n))))
+                    .put("accuracyB", Metrics.round(Metrics.mean(java.util.Arrays.copyOf(y, n))))
+                    .put("meanDifference", Metrics.round(d.meanDifference()));
             if (Double.isNaN(d.stdErr())) {
                 o.putNull("stdErr");
             } else {
-                o.put("stdErr", round(d.stdErr()));
+                o.put("stdErr", Metrics.round(d.stdErr()));
                 ArrayNode ci = o.putArray("ci95");
-                ci.add(round(d.meanDifference() - 1.96 * d.stdErr()));
-                ci.add(round(d.meanDifference() + 1.96 * d.stdErr()));
+                ci.add(Metrics.round(d.meanDifference() - 1.96 * d.stdErr()));
+                ci.add(Metrics.round(d.meanDifference() + 1.96 * d.stdErr()));
             }
             o.put("aBetter", d.aBetter()).put("bBetter", d.bBetter()).put("ties", d.ties());
             return o;
         }));
-    }
-
-    private static double round(double x) {
-        return Math.round(x * 1_000_000) / 1_000_000.0;
     }
 }

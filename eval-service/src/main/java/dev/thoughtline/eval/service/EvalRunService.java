@@ -382,12 +382,15 @@ public class EvalRunService {
     }
 
     public Uni<List<EvalRunView>> list() {
-        return repository.runs().chain(runs -> runs.isEmpty() ? Uni.createFrom().item(List.<EvalRunView>of())
-                : Uni.join().all(runs.stream().map(this::view).toList()).andFailFast());
+        return repository.runs().chain(this::views);
     }
 
     public Uni<List<EvalRunView>> reportRuns(String report) {
-        return list().map(all -> all.stream().filter(v -> report.equals(v.request().path("report").asText(null))).toList());
+        return repository.runsOfReport(report).chain(this::views);
+    }
+
+    private Uni<List<EvalRunView>> views(List<EvalRun> runs) {
+        return runs.isEmpty() ? Uni.createFrom().item(List.<EvalRunView>of()) : Uni.join().all(runs.stream().map(this::view).toList()).andFailFast();
     }
 
     public Uni<EvalRunView> view(EvalRun r) {

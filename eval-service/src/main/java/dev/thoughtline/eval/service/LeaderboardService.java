@@ -85,7 +85,7 @@ public class LeaderboardService {
                 sum += metrics.path("accuracy").asDouble();
             }
             if (!benchmarks.isEmpty() && mine.keySet().containsAll(benchmarks)) {
-                double avg = Math.round(sum / benchmarks.size() * 1_000_000) / 1_000_000.0;
+                double avg = Metrics.round(sum / benchmarks.size());
                 row.put("average", avg);
                 averages.put(m.name(), avg);
             } else {
@@ -131,7 +131,7 @@ public class LeaderboardService {
                 }
             }
             if (n > 0) {
-                e.put("meanAverage", Math.round(sum / n * 1_000_000) / 1_000_000.0);
+                e.put("meanAverage", Metrics.round(sum / n));
             } else {
                 e.putNull("meanAverage");
             }

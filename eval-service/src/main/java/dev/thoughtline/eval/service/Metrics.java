@@ -14,6 +14,11 @@ public final class Metrics {
     private Metrics() {
     }
 
+    /** A figure as reported: six decimals. */
+    public static double round(double x) {
+        return Math.round(x * 1_000_000) / 1_000_000.0;
+    }
+
     /** The accuracy of each repeat: the share of items it got right. */
     public static double[] repeatAccuracies(boolean[][] correct, int repeats) {
         double[] acc = new double[repeats];

@@ -142,38 +142,34 @@ public final class Scorer {
         double[] acc = Metrics.repeatAccuracies(correct, repeats);
         ObjectNode m = mapper.createObjectNode().put("items", n).put("repeats", repeats).put("samples", stored)
                 .put("missing", (long) n * repeats - stored);
-        m.put("accuracy", round(Metrics.mean(acc)));
+        m.put("accuracy", Metrics.round(Metrics.mean(acc)));
         double se = Metrics.stdErr(acc);
         if (Double.isNaN(se)) {
             m.putNull("stdErr");
         } else {
-            m.put("stdErr", round(se));
+            m.put("stdErr", Metrics.round(se));
         }
         ArrayNode ra = m.putArray("repeatAccuracies");
         for (double a : acc) {
-            ra.add(round(a));
+            ra.add(Metrics.round(a));
         }
         ObjectNode pass = m.putObject("passAtK");
         for (int k : Metrics.reportedK(repeats)) {
-            pass.put(Integer.toString(k), round(Metrics.meanPassAtK(passes, repeats, k)));
+            pass.put(Integer.toString(k), Metrics.round(Metrics.meanPassAtK(passes, repeats, k)));
         }
-        m.put("truncationRate", stored == 0 ? 0 : round((double) truncated / stored));
-        m.put("meanCompletionTokens", stored == 0 ? 0 : round((double) tokens / stored));
+        m.put("truncationRate", stored == 0 ? 0 : Metrics.round((double) truncated / stored));
+        m.put("meanCompletionTokens", stored == 0 ? 0 : Metrics.round((double) tokens / stored));
         double reasoningShare = reasoningChars + contentChars == 0 ? 0 : (double) reasoningChars / (reasoningChars + contentChars);
-        m.put("meanReasoningTokens", stored == 0 ? 0 : round(reasoningShare * tokens / stored));
-        m.put("cost", round(cost));
+        m.put("meanReasoningTokens", stored == 0 ? 0 : Metrics.round(reasoningShare * tokens / stored));
+        m.put("cost", Metrics.round(cost));
         if (pricing == null || stored == 0) {
             m.putNull("costPer1000Samples");
         } else {
-            m.put("costPer1000Samples", round((promptTokens * pricing[0] + tokens * pricing[1]) / 1_000_000.0 / stored * 1000));
+            m.put("costPer1000Samples", Metrics.round((promptTokens * pricing[0] + tokens * pricing[1]) / 1_000_000.0 / stored * 1000));
         }
         if (ignored > 0) {
             m.put("ignoredTraces", ignored);
         }
         return m;
-    }
-
-    private static double round(double x) {
-        return Math.round(x * 1_000_000) / 1_000_000.0;
     }
 }

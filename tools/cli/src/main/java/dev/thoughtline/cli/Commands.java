@@ -58,7 +58,7 @@ public class Commands {
             env.putAll(values);
             Recipe recipe = Recipe.load(file, env);
             System.out.println("recipe " + recipe.name() + " (" + file + ")");
-            RecipeRunner runner = new RecipeRunner(recipe, services, services.http(mapper), mapper, System.out, new RecipeRunner.Duration(pollMillis));
+            RecipeRunner runner = new RecipeRunner(recipe, services, services.http(mapper), mapper, System.out, pollMillis);
             JsonNode eval = runner.run();
             System.out.println();
             System.out.println("summary");

@@ -33,25 +33,21 @@ final class RecipeRunner {
     private final ObjectMapper mapper;
     private final PrintStream out;
     private final Progress progress;
-    private final Duration poll;
+    private final long pollMillis;
     private final List<Stage> stages = new ArrayList<>();
     private final Map<String, String> benchmarkRefs = new LinkedHashMap<>();
     private final List<String> finalRefs = new ArrayList<>();
     private long completionTokens;
     private double cost;
 
-    /** A polling interval. */
-    record Duration(long millis) {
-    }
-
-    RecipeRunner(Recipe recipe, Services services, Http http, ObjectMapper mapper, PrintStream out, Duration poll) {
+    RecipeRunner(Recipe recipe, Services services, Http http, ObjectMapper mapper, PrintStream out, long pollMillis) {
         this.recipe = recipe;
         this.services = services;
         this.http = http;
         this.mapper = mapper;
         this.out = out;
         this.progress = new Progress(out);
-        this.poll = poll;
+        this.pollMillis = pollMillis;
     }
 
     List<Stage> stages() {
@@ -327,7 +323,7 @@ final class RecipeRunner {
 
     private void sleep() {
         try {
-            Thread.sleep(poll.millis());
+            Thread.sleep(pollMillis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CliException("interrupted");
