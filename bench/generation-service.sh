@@ -24,16 +24,21 @@ command -v wrk >/dev/null || { apt-get install -y wrk >/dev/null 2>&1 || sudo ap
 ./mvnw -q -B -DskipTests install -pl question-service,generation-service,tools/teacher-sim -am
 ./mvnw -q -B -pl libs/testing dependency:build-classpath -Dmdep.includeScope=runtime -Dmdep.outputFile="$WORK/classpath.txt" >/dev/null
 
-postgres() { # name -> prints the reactive URL
+postgres() { # name: starts a PostgreSQL in the background (its PID is kept for stop)
   java -cp "libs/testing/target/classes:$(cat "$WORK/classpath.txt")" dev.thoughtline.testing.LocalPostgres >"$WORK/$1.log" 2>&1 &
   PIDS+=($!)
+}
+url() { # name -> prints the reactive URL once the server is ready
   for _ in $(seq 1 120); do grep -q '^READY ' "$WORK/$1.log" 2>/dev/null && break; sleep 0.5; done
   sed -n 's/^READY //p' "$WORK/$1.log"
 }
 await() { for _ in $(seq 1 240); do curl -sf "$1" >/dev/null 2>&1 && return 0; sleep 0.5; done; echo "$1 did not answer"; exit 1; }
 
-Q_DB="$(postgres pg-questions)"
-G_DB="$(postgres pg-generation)"
+# not in a command substitution: a PID recorded in a subshell would never be stopped
+postgres pg-questions
+postgres pg-generation
+Q_DB="$(url pg-questions)"
+G_DB="$(url pg-generation)"
 G_PG_PORT="$(echo "$G_DB" | sed -E 's#.*:([0-9]+)/.*#\1#')"
 
 QUARKUS_DATASOURCE_REACTIVE_URL="$Q_DB" QUARKUS_DATASOURCE_USERNAME=postgres QUARKUS_DATASOURCE_PASSWORD=postgres \

@@ -147,22 +147,33 @@ public class JobRepository {
     /**
      * Enqueues one page of the input and moves the job's cursor past it, in one transaction, so a loader that
      * dies mid-way is resumed exactly. False when this loader no longer holds the job (it was taken over, or
-     * the job was cancelled): nothing is written.
+     * the job was cancelled): nothing is written. The job's row is updated last, so that the stores, which update
+     * its counters, wait for it only for the end of the transaction, not for the page's inserts.
      */
     public Uni<Boolean> enqueuePage(long jobId, long teacherId, String loader, List<NewItem> items, int samplesPerItem, String next) {
-        return pool.withTransaction(conn -> conn.preparedQuery("""
-                        UPDATE job SET input_next = $3, item_count = item_count + $4, task_count = task_count + $5,
-                                       loader_seen = now(), loaded = $6
-                        WHERE id = $1 AND loader = $2 AND status IN ('running', 'paused') AND NOT loaded""")
-                .execute(Tuple.tuple(java.util.Arrays.asList(jobId, loader, next, (long) items.size(), (long) items.size() * samplesPerItem, next == null)))
-                .chain(updated -> {
-                    if (updated.rowCount() == 0) {
-                        return Uni.createFrom().item(false);
-                    }
-                    Uni<Void> insert = items.isEmpty() ? Uni.createFrom().voidItem() : insert(conn, jobId, teacherId, items, samplesPerItem);
-                    return insert.chain(() -> next == null ? TaskQueue.finishJobs(conn, List.of(jobId)) : Uni.createFrom().voidItem())
-                            .replaceWith(true);
-                }));
+        return pool.withTransaction(conn -> (items.isEmpty() ? Uni.createFrom().voidItem() : insert(conn, jobId, teacherId, items, samplesPerItem))
+                        .chain(() -> conn.preparedQuery("""
+                                        UPDATE job SET input_next = $3, item_count = item_count + $4, task_count = task_count + $5,
+                                                       loader_seen = now(), loaded = $6
+                                        WHERE id = $1 AND loader = $2 AND status IN ('running', 'paused') AND NOT loaded""")
+                                .execute(Tuple.tuple(java.util.Arrays.asList(jobId, loader, next, (long) items.size(),
+                                        (long) items.size() * samplesPerItem, next == null))))
+                        .chain(updated -> {
+                            if (updated.rowCount() == 0) {
+                                // rolls the page's inserts back
+                                return Uni.createFrom().failure(new NotTheLoader());
+                            }
+                            return next == null ? TaskQueue.finishJobs(conn, List.of(jobId)) : Uni.createFrom().voidItem();
+                        }))
+                .replaceWith(true)
+                .onFailure(NotTheLoader.class).recoverWithItem(false);
+    }
+
+    /** This loader no longer holds the job: the page's transaction is rolled back. */
+    private static final class NotTheLoader extends RuntimeException {
+        NotTheLoader() {
+            super("the job is no longer this loader's", null, false, false);
+        }
     }
 
     private static Uni<Void> insert(io.vertx.mutiny.sqlclient.SqlConnection conn, long jobId, long teacherId, List<NewItem> items,

@@ -49,6 +49,9 @@ final class TeacherLane {
     private final Map<Long, Running> running = new ConcurrentHashMap<>();
     private volatile long pausedUntilNanos;
     private final Engine.Meters meters;
+    /** Requests answered since the last claim and the tokens they cost: the next claim corrects the bucket. */
+    private long paidRequests;
+    private long paidTokens;
 
     TeacherLane(Teacher teacher, TeacherClient client, Engine engine, GenerationConfig config) {
         this.teacher = teacher;
@@ -78,7 +81,8 @@ final class TeacherLane {
             return;
         }
         boolean probe = breaker.state() != CircuitBreaker.State.CLOSED;
-        engine.queue().claim(teacher.id, limits, engine.owner(), want, config.lease().toMillis())
+        long[] paid = takePaid();
+        engine.queue().claim(teacher.id, limits, engine.owner(), want, config.lease().toMillis(), paid[0], paid[1])
                 .chain(tasks -> engine.specs(tasks).map(specs -> Map.entry(tasks, specs)))
                 .subscribe().with(claimed -> {
                     List<Task> tasks = claimed.getKey();
@@ -96,6 +100,7 @@ final class TeacherLane {
                         engine.soon(this::pump);
                     }
                 }, failure -> {
+                    paid(paid[0], paid[1]);
                     claiming.set(false);
                     if (probe) {
                         breaker.probeUnused();
@@ -138,6 +143,18 @@ final class TeacherLane {
                 failure -> failed(tasks, failure)));
     }
 
+    private synchronized void paid(long requests, long tokens) {
+        paidRequests += requests;
+        paidTokens += tokens;
+    }
+
+    private synchronized long[] takePaid() {
+        long[] paid = {paidRequests, paidTokens};
+        paidRequests = 0;
+        paidTokens = 0;
+        return paid;
+    }
+
     /** Ends a request's bookkeeping; false when it was aborted already (its outcome is not reported). */
     private boolean settled(List<Task> tasks) {
         if (running.remove(tasks.get(0).id()) == null) {
@@ -153,6 +170,7 @@ final class TeacherLane {
             return;
         }
         breaker.success();
+        paid(1, c.promptTokens() + c.completionTokens());
         int n = tasks.size();
         for (int i = 0; i < n; i++) {
             Completion.Choice choice = c.choices().get(i);
