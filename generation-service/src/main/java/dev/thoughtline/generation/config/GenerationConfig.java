@@ -76,6 +76,14 @@ public interface GenerationConfig {
         /** Requests-per-minute and tokens-per-minute buckets hold at most this many seconds of their rate. */
         @WithDefault("2")
         int burstSeconds();
+
+        /**
+         * This replica vacuums the task table after settling this many tasks (0: never; autovacuum alone). Each
+         * settled task leaves dead index entries before the live part of the queue, which claims walk until
+         * VACUUM removes them; autovacuum looks at a database only once a minute by default.
+         */
+        @WithDefault("20000")
+        int vacuumEvery();
     }
 
     /** How the teacher client talks to a teacher. */

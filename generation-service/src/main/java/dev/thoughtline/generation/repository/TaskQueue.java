@@ -177,6 +177,14 @@ public class TaskQueue {
                 .execute(Tuple.of(jobs.stream().sorted().toArray(Long[]::new))).replaceWithVoid();
     }
 
+    /**
+     * Vacuums the task table, unless another session is vacuuming it already (SKIP_LOCKED): settled tasks'
+     * dead index entries go, and claims stop walking them.
+     */
+    public Uni<Void> vacuum() {
+        return pool.query("VACUUM (SKIP_LOCKED) task").execute().replaceWithVoid();
+    }
+
     /** Pending tasks of running jobs per teacher: the autoscaling signal. */
     public Uni<Map<Long, Long>> pendingPerTeacher() {
         return pool.query("""

@@ -95,8 +95,9 @@ final class TeacherLane {
                         // only now: a claim that ran before these requests counted in flight would take their slots too
                         claiming.set(false);
                     }
-                    // a full chunk says more may wait: go on while there is room
-                    if (tasks.size() == want && want > 0 && !probe) {
+                    // a full chunk says more may wait: go on while there is room for another chunk (a claim
+                    // for the few slots left costs as much as a full one; they are filled with the next)
+                    if (tasks.size() == want && want > 0 && !probe && roomForChunk()) {
                         engine.soon(this::pump);
                     }
                 }, failure -> {
