@@ -60,8 +60,8 @@ ALTER TABLE teacher_quota ADD COLUMN floor_job bigint, ADD COLUMN floor_id bigin
 -- than the statements themselves: planning looks up the extremes of the task ids in their index, where the
 -- deleted tasks' dead entries lie (seen: 3-8 ms a claim). Here the queue's statements never use sequential or
 -- bitmap scans (a bitmap scan also leaves dead index entries unmarked, and the leased-task index churns), so a
--- cached plan goes by index whatever the queue's size was when it was made; the scan from the floor and the scan
--- from the start are two statements, each with a plan of its own.
+-- cached plan goes by index whatever the queue's size was when it was made. The scan from the floor, at every
+-- claim, keeps its cached plan; the scan from the start, at most once a second, is planned at each call.
 CREATE FUNCTION claim_tasks(p_teacher bigint, p_owner text, p_want int, p_lease_ms bigint,
                             p_rpm bigint, p_tpm bigint, p_max_concurrency int, p_burst_seconds int,
                             p_token_guess double precision, p_paid_requests bigint, p_paid_tokens bigint)
@@ -143,17 +143,20 @@ BEGIN
                 RETURNING t.id, t.job_id, t.seq, t.item_pos, t.sample_index, i.prompt, t.cache_key,
                           EXISTS (SELECT 1 FROM result x WHERE x.cache_key = t.cache_key) AS cached, t.counted_failures;
         ELSE
-            OPEN pick FOR
+            -- planned at each call (at most once a second): a cached plan for the scan from the start is what
+            -- version 3 found sorting the whole queue
+            OPEN pick FOR EXECUTE $pick$
                 WITH c AS (
                     SELECT t.id FROM task t JOIN job j ON j.id = t.job_id
-                    WHERE t.teacher_id = p_teacher
+                    WHERE t.teacher_id = $1
                       AND t.state = 'pending' AND t.not_before <= now() AND j.status = 'running'
                     ORDER BY t.job_id, t.id
-                    LIMIT k)
-                UPDATE task t SET state = 'leased', lease_owner = p_owner, lease_until = now() + p_lease_ms * interval '1 millisecond'
+                    LIMIT $2)
+                UPDATE task t SET state = 'leased', lease_owner = $3, lease_until = now() + $4 * interval '1 millisecond'
                 FROM c, job_item i WHERE t.id = c.id AND t.state = 'pending' AND i.job_id = t.job_id AND i.item_pos = t.item_pos
                 RETURNING t.id, t.job_id, t.seq, t.item_pos, t.sample_index, i.prompt, t.cache_key,
-                          EXISTS (SELECT 1 FROM result x WHERE x.cache_key = t.cache_key) AS cached, t.counted_failures;
+                          EXISTS (SELECT 1 FROM result x WHERE x.cache_key = t.cache_key) AS cached, t.counted_failures
+                $pick$ USING p_teacher, k, p_owner, p_lease_ms;
         END IF;
         LOOP
             FETCH pick INTO r;
