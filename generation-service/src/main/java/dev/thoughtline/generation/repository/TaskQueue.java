@@ -101,7 +101,10 @@ public class TaskQueue {
         List<Long> released = new ArrayList<>();
         // per job: requests, failed requests, prompt tokens, completion tokens
         Map<Long, long[]> perJob = new TreeMap<>();
-        for (Outcome o : outcomes) {
+        // in task order, so that two replicas settling the same tasks (a lease expired under a slow worker) lock
+        // their rows in the same order
+        List<Outcome> inOrder = outcomes.stream().sorted(Comparator.comparingLong(o -> o.task().id())).toList();
+        for (Outcome o : inOrder) {
             long[] c = perJob.computeIfAbsent(o.task().jobId(), id -> new long[4]);
             if (o instanceof Outcome.Answered x) {
                 answered.add(x);
