@@ -53,6 +53,47 @@ class ChunkReaderTest {
     }
 
     @Test
+    void chunksOfOneStreamReadAsEachWouldAlone() throws Exception {
+        // consecutive chunks differ only in their text, until the framing changes: the reader takes the common
+        // framing from the last chunk and reads only the text, and must say what a fresh reader says
+        String head = "{\"id\":\"chatcmpl-7\",\"object\":\"chat.completion.chunk\",\"created\":%d,\"model\":\"m\",\"choices\":[{\"index\":%d,";
+        List<String> stream = List.of(
+                String.format(head, 1, 0) + "\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}",
+                String.format(head, 1, 0) + "\"delta\":{\"reasoning_content\":\"we \"},\"finish_reason\":null}]}",
+                String.format(head, 1, 0) + "\"delta\":{\"reasoning_content\":\"add\"},\"finish_reason\":null}]}",
+                String.format(head, 1, 0) + "\"delta\":{\"reasoning_content\":\"\\u00e9 \\\"q\\\" 😀\"},\"finish_reason\":null}]}",
+                String.format(head, 2, 0) + "\"delta\":{\"reasoning_content\":\" then\"},\"finish_reason\":null}]}",
+                String.format(head, 2, 1) + "\"delta\":{\"reasoning_content\":\" other\"},\"finish_reason\":null}]}",
+                String.format(head, 2, 0) + "\"delta\":{\"content\":\"\\\\boxed{5}\"},\"finish_reason\":null}]}",
+                String.format(head, 2, 0) + "\"delta\":{\"content\":\".\"},\"finish_reason\":\"stop\"}]}",
+                String.format(head, 2, 0) + "\"delta\":{\"content\":\"x\",\"content\":\"y\"},\"finish_reason\":null}]}",
+                String.format(head, 2, 0) + "\"delta\":{\"content\":\"z\"},\"finish_reason\":null}]}",
+                "{\"id\":\"chatcmpl-7\",\"object\":\"chat.completion.chunk\",\"created\":2,\"model\":\"m\",\"choices\":[],"
+                        + "\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":9}}");
+        List<String> alone = new ArrayList<>();
+        for (String chunk : stream) {
+            ChunkReaderTest fresh = new ChunkReaderTest();
+            alone.addAll(fresh.read(chunk));
+        }
+        for (String chunk : stream) {
+            read(chunk);
+        }
+        assertThat(seen).isEqualTo(alone).contains("0|\u00e9 \"q\" 😀|null|null", "1| other|null|null", "0|null|\\boxed{5}|null",
+                "0|null|.|stop", "0|null|y|null", "0|null|z|null");
+    }
+
+    @Test
+    void aChunkLikeTheLastButForABrokenTextIsRefused() throws Exception {
+        String head = "{\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"content\":";
+        read(head + "\"fine\"}}]}");
+        for (String bad : new String[] {head + "\"bad \\q\"}}]}", head + "\"cut}}]}", head + "\"tab\there\"}}]}",
+                head + "\"fine\"}}]", head + "\"fine\"}}]}}"}) {
+            // (what the reader passed on before it found the fault is dropped with the stream's completion)
+            assertThatThrownBy(() -> read(bad)).as(bad).isInstanceOf(ChunkReader.Malformed.class);
+        }
+    }
+
+    @Test
     void refusesWhatIsNotJson() {
         for (String bad : new String[] {"{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"cut", "{\"choices\":[]} trailing",
                 "{\"choices\":[{\"index\":0 \"delta\":{}}]}", "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\\q\"}}]}", "",
