@@ -52,8 +52,10 @@ public class GenerationBench {
         String teacher = teacher(gen, sim, "overhead", c);
         List<Double> ratios = new ArrayList<>();
         // warm-up jobs first, not counted: the JIT compiles the hot paths of the service and of teacher-sim (after
-        // one job of 20,000 samples both still spent a third more CPU per sample than in the runs that followed)
-        for (int w = 1; w <= 2; w++) {
+        // one job of 20,000 samples both still spent a third more CPU per sample than in the runs that followed;
+        // after two, C2's compiler threads still took 29% of the service's CPU in the first timed run and 17% in
+        // the second, by async-profiler). The service is deployed as a native executable, without a JIT.
+        for (int w = 1; w <= 3; w++) {
             System.out.printf("warm-up %d: %d samples%n", w, field(await(gen, submit(gen, "warmup-" + ProcessHandle.current().pid() + "-" + w,
                     input, teacher, 1, "{\"seed\":" + (-w) + "}")), "done"));
         }
