@@ -49,11 +49,7 @@ final class ChunkReader {
         return s.getBytes(StandardCharsets.US_ASCII);
     }
 
-    /*
-     * The loops over bytes work on local copies of b, pos and end and write pos back once: the JIT keeps locals in
-     * registers, while a field is loaded and stored at every byte (the reader's loops ran two to three times
-     * slower so, and they are most of generation-service's CPU per sample).
-     */
+    // the loops over bytes work on local copies of b, pos and end, and write pos back once
 
     /** Reads a member name; compared with {@link #nameIs} without making a String of it. */
     private void name() throws Malformed {
