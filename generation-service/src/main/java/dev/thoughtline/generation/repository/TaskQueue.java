@@ -49,17 +49,20 @@ public class TaskQueue {
      * Claims up to {@code want} tasks of the teacher's running jobs for {@code owner}, within the teacher's
      * limits across the cluster: leases that expired go back to the queue first, and concurrency counts every
      * replica's leased tasks. Tasks answered by the cache cost no request and no token. One statement, one
-     * round trip: the work is done by the {@code claim_tasks} function (migration V4).
+     * round trip: the work is done by the {@code claim_tasks} function (migrations V4 to V6).
      *
      * @param paidRequests requests this owner got answered since its last claim, each charged the teacher's
      *                     token estimate when claimed
      * @param paidTokens   the tokens those requests really cost: the bucket is corrected by the difference
+     * @param answered     this owner's tasks of the teacher whose requests ended but whose outcomes are not stored
+     *                     yet: leased still, but not in flight, so not counted against the concurrency limit
      */
-    public Uni<List<Task>> claim(long teacherId, Limits limits, String owner, int want, long leaseMs, long paidRequests, long paidTokens) {
-        return pool.preparedQuery("SELECT * FROM claim_tasks($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
+    public Uni<List<Task>> claim(long teacherId, Limits limits, String owner, int want, long leaseMs, long paidRequests, long paidTokens,
+                                 Long[] answered) {
+        return pool.preparedQuery("SELECT * FROM claim_tasks($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)")
                 .execute(Tuple.tuple(java.util.Arrays.asList(teacherId, owner, want, leaseMs,
                         limits.rpm() == null ? null : limits.rpm().longValue(), limits.tpm(),
-                        limits.maxConcurrency(), limits.burstSeconds(), limits.tokenGuess(), paidRequests, paidTokens)))
+                        limits.maxConcurrency(), limits.burstSeconds(), limits.tokenGuess(), paidRequests, paidTokens, answered)))
                 .map(rows -> {
                     List<Task> tasks = new ArrayList<>(rows.size());
                     for (Row r : rows) {

@@ -169,13 +169,33 @@ public class Engine {
     }
 
     /**
-     * A request ended and the lane has room for a chunk: store what is buffered now, so that the claim that
-     * follows the store sees those tasks' leases gone (concurrency is counted in the database).
+     * A request ended and the lane has room for a chunk: it claims now. Its answered tasks keep their leases until
+     * they are stored, and the claim leaves them out of the count of tasks in flight (see {@link #answeredIds}),
+     * so it need not wait for the store; outcomes are stored in batches of their own ({@code flush-size},
+     * {@code flush-interval}).
      */
     void soonIfRoom(TeacherLane lane) {
         if (lane.roomForChunk()) {
-            soon(this::flush);
+            soon(lane::pump);
         }
+    }
+
+    /** The tasks of a teacher whose requests ended here and whose outcomes wait to be stored, or are being stored. */
+    Long[] answeredIds(long teacherId) {
+        List<Long> ids = new ArrayList<>();
+        synchronized (outcomes) {
+            for (Outcome o : outcomes) {
+                if (o.teacherId() == teacherId) {
+                    ids.add(o.task().id());
+                }
+            }
+        }
+        for (Outcome o : inFlush) {
+            if (o.teacherId() == teacherId) {
+                ids.add(o.task().id());
+            }
+        }
+        return ids.toArray(Long[]::new);
     }
 
     /** The circuit breaker's state for a teacher in this replica, with its last error; null when it has no lane. */
@@ -240,16 +260,9 @@ public class Engine {
                 isolate--;
             }
             flushing.set(false);
-            // stored tasks left their leases: lanes with room claim again now rather than at the next poll
-            lanes.values().forEach(l -> {
-                if (l.roomForChunk()) {
-                    l.pump();
-                }
-            });
-            // what came in meanwhile is stored now only if a lane waits for it to claim (or stopping); otherwise it
-            // joins a fuller batch (a store costs the database about as much for 2 outcomes as for 30)
-            if (hasOutcomes() && (stopping || bufferedAtLeast(config.worker().flushSize())
-                    || lanes.values().stream().anyMatch(TeacherLane::roomForChunk))) {
+            // what came in meanwhile joins a fuller batch, unless a full one waits (or stopping): a store costs the
+            // database about as much for 10 outcomes as for 100, and no claim waits for it
+            if (hasOutcomes() && (stopping || bufferedAtLeast(config.worker().flushSize()))) {
                 soon(this::flush);
             }
         }, failure -> {

@@ -82,7 +82,8 @@ final class TeacherLane {
         }
         boolean probe = breaker.state() != CircuitBreaker.State.CLOSED;
         long[] paid = takePaid();
-        engine.queue().claim(teacher.id, limits, engine.owner(), want, config.lease().toMillis(), paid[0], paid[1])
+        engine.queue().claim(teacher.id, limits, engine.owner(), want, config.lease().toMillis(), paid[0], paid[1],
+                        engine.answeredIds(teacher.id))
                 .chain(tasks -> engine.specs(tasks).map(specs -> Map.entry(tasks, specs)))
                 .subscribe().with(claimed -> {
                     List<Task> tasks = claimed.getKey();

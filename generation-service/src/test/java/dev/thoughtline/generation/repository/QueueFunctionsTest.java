@@ -18,14 +18,16 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The queue's functions against statistics that lie, as the overhead bench met them. Between two jobs the task
+ * The queue's SQL functions, called as a worker calls them.
+ * <p>
+ * Statistics that lie, as the overhead bench met them. Between two jobs the task
  * table is empty; autovacuum may analyze it then, which drops the workers' cached plans, and the workers, polling
  * for work, plan the claim again on an empty table. That plan stays cached until autovacuum next analyzes the
  * table (up to a minute): version 4's led the next job's claims through every task leased or stored before them,
  * 2 s a claim by the middle of a 20,000-task job (the bench's "stall"). This test goes through that sequence and
  * counts the buffers of the task table and its indexes that each claim and each store touch.
  */
-class QueuePlansTest {
+class QueueFunctionsTest {
 
     private static final int TASKS = 20_000;
     private static final int CHUNK = 100;
@@ -89,6 +91,33 @@ class QueuePlansTest {
         assertThat(one("SELECT count(*) FROM result WHERE job_id = " + job).getLong(0)).isEqualTo(10L * CHUNK);
         assertThat(one("SELECT count(*) FROM task WHERE job_id = " + job).getLong(0)).as("stored tasks leave the queue")
                 .isEqualTo(TASKS - 10L * CHUNK);
+    }
+
+    @Test
+    void aClaimLeavesTheClaimersAnsweredTasksOutOfItsCountOfTasksInFlight() {
+        long limited = one("INSERT INTO teacher (name, base_url, model, max_concurrency) VALUES ('limited', 'http://l/v1', 'm', 10) RETURNING id")
+                .getLong(0);
+        one("INSERT INTO job (name, teacher_id, input, samples_per_item, prompt_template, params, request, status, loaded, task_count) "
+                + "VALUES ('limited', " + limited + ", 'in', 1, '{{text}}', '{}', '{}', 'running', true, 0) RETURNING id");
+        long job = one("SELECT id FROM job WHERE name = 'limited'").getLong(0);
+        run("INSERT INTO job_item (job_id, item_pos, item_id, item_text, item_meta, prompt) "
+                + "SELECT " + job + ", g, 'q' || g, 'question ' || g, '{}', 'question ' || g FROM generate_series(0, 99) g");
+        run("INSERT INTO task (job_id, teacher_id, seq, item_pos, sample_index, cache_key) "
+                + "SELECT " + job + ", " + limited + ", g, g, 0, sha256(int8send(-1000000 - g)) FROM generate_series(0, 99) g");
+        String claim = "SELECT array_agg(c_id ORDER BY c_id) FROM claim_tasks(" + limited + ", 'a', 100, 60000, NULL, NULL, 10, 2, 1000, 0, 0, $1)";
+
+        Long[] first = pool.preparedQuery(claim).execute(Tuple.of(new Long[0])).await().indefinitely().iterator().next().getArrayOfLongs(0);
+        assertThat(first).as("the limit of 10 in flight").hasSize(10);
+        assertThat(pool.preparedQuery(claim).execute(Tuple.of(new Long[0])).await().indefinitely().iterator().next().getArrayOfLongs(0))
+                .as("nothing while all 10 are in flight").isNull();
+        // four requests ended; their outcomes are not stored yet, so their tasks are still leased
+        Long[] answered = java.util.Arrays.copyOf(first, 4);
+        Long[] second = pool.preparedQuery(claim).execute(Tuple.of(answered)).await().indefinitely().iterator().next().getArrayOfLongs(0);
+        assertThat(second).as("four slots freed by answered tasks").hasSize(4).doesNotContainAnyElementsOf(java.util.List.of(first));
+        // the previous release's claim (no answered tasks) still works and counts every leased task
+        assertThat(one("SELECT count(*) FROM claim_tasks(" + limited + ", 'b', 100, 60000, NULL, NULL, 10, 2, 1000, 0, 0)").getLong(0))
+                .isZero();
+        assertThat(one("SELECT count(*) FROM task WHERE teacher_id = " + limited + " AND state = 'leased'").getLong(0)).isEqualTo(14);
     }
 
     /** A running, loaded job of {@code tasks} tasks, one sample per item. */
