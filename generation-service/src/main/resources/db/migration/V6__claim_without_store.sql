@@ -2,11 +2,14 @@
 --
 -- Concurrency is counted in the database (leased tasks), and a task keeps its lease until its outcome is
 -- stored. A worker therefore stored its answered tasks before it claimed again: two round trips in a row for
--- every refill, and many small stores (about 10 outcomes each in the overhead bench, each costing the database
--- about as much as one of 100). The claim now takes the ids of the claimer's tasks that are answered but not yet
+-- every refill, and many small stores (about 10 outcomes each in the overhead bench: 1,936 stores and 668
+-- claims for 20,000 samples). The claim now takes the ids of the claimer's tasks that are answered but not yet
 -- stored (p_answered) and leaves them out of its count of tasks in flight; the worker claims as soon as slots
--- are free and stores in batches of its own. Counting by id is exact however the claim and the store
--- interleave: a task stored meanwhile is no longer leased, one not yet stored is left out by its id.
+-- are free and stores in batches of its own (PostgreSQL's CPU per sample in the bench: 0.21-0.26 ms before,
+-- 0.19 after). Counting by id holds however the claim and the store interleave: a task stored meanwhile is no
+-- longer leased, one not yet stored is left out by its id. One case counts one task short: an answered task
+-- whose lease expired in the buffer and which another replica leased again (a lease is a minute, renewed every
+-- 20 s while the task waits).
 --
 -- Version 5's eleven-argument claim stays, for replicas of the previous release during a rolling update; it is
 -- this one with no answered tasks.
