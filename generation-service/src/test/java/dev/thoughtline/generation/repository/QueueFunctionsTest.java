@@ -97,9 +97,8 @@ class QueueFunctionsTest {
     void aClaimLeavesTheClaimersAnsweredTasksOutOfItsCountOfTasksInFlight() {
         long limited = one("INSERT INTO teacher (name, base_url, model, max_concurrency) VALUES ('limited', 'http://l/v1', 'm', 10) RETURNING id")
                 .getLong(0);
-        one("INSERT INTO job (name, teacher_id, input, samples_per_item, prompt_template, params, request, status, loaded, task_count) "
-                + "VALUES ('limited', " + limited + ", 'in', 1, '{{text}}', '{}', '{}', 'running', true, 0) RETURNING id");
-        long job = one("SELECT id FROM job WHERE name = 'limited'").getLong(0);
+        long job = one("INSERT INTO job (name, teacher_id, input, samples_per_item, prompt_template, params, request, status, loaded, task_count) "
+                + "VALUES ('limited', " + limited + ", 'in', 1, '{{text}}', '{}', '{}', 'running', true, 100) RETURNING id").getLong(0);
         run("INSERT INTO job_item (job_id, item_pos, item_id, item_text, item_meta, prompt) "
                 + "SELECT " + job + ", g, 'q' || g, 'question ' || g, '{}', 'question ' || g FROM generate_series(0, 99) g");
         run("INSERT INTO task (job_id, teacher_id, seq, item_pos, sample_index, cache_key) "
