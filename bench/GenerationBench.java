@@ -70,6 +70,8 @@ public class GenerationBench {
             long pg = postmaster(pgPort);
             double simCpu0 = cpuSeconds(simPid);
             double genCpu0 = cpuSeconds(genPid);
+            double simJit0 = jitSeconds(simPid);
+            double genJit0 = jitSeconds(genPid);
             double pgCpu0 = treeCpuSeconds(pg);
             long t0 = System.nanoTime();
             // a seed of its own per run: nothing is answered from the cache of an earlier run
@@ -79,13 +81,16 @@ public class GenerationBench {
             double genCpu = cpuSeconds(genPid) - genCpu0;
             double pgCpu = treeCpuSeconds(pg) - pgCpu0;
             double simCpu = cpuSeconds(simPid) - simCpu0;
+            double genJit = jitSeconds(genPid) - genJit0;
+            double simJit = jitSeconds(simPid) - simJit0;
             long stored = field(done, "done");
             double rate = stored / s;
             ratios.add(rate / raw);
             System.out.printf("run %d: wrk raw %,.0f requests/s (%d connections); generation-service %,d samples stored in %.2f s = %,.0f samples/s; "
-                            + "ratio %.2f; CPU-s per 1,000 samples: generation-service %.3f, PostgreSQL %.3f, teacher-sim %.3f "
+                            + "ratio %.2f; CPU-s per 1,000 samples: generation-service %.3f (JIT %.3f), PostgreSQL %.3f, teacher-sim %.3f (JIT %.3f) "
                             + "(under wrk: teacher-sim %.3f, wrk %.3f per 1,000 requests); cores busy %.2f of 2 (requests %d, cached %d)%n",
-                    run, raw, c, stored, s, rate, rate / raw, genCpu * 1000 / stored, pgCpu * 1000 / stored, simCpu * 1000 / stored,
+                    run, raw, c, stored, s, rate, rate / raw, genCpu * 1000 / stored, genJit * 1000 / stored, pgCpu * 1000 / stored,
+                    simCpu * 1000 / stored, simJit * 1000 / stored,
                     simPerRequest * 1000, wrkPerRequest * 1000, (genCpu + pgCpu + simCpu) / s, field(done, "requests"), field(done, "cached"));
         }
         Collections.sort(ratios);
@@ -219,10 +224,40 @@ public class GenerationBench {
         }
     }
 
+    /**
+     * CPU of a JVM's JIT compiler threads ("C1 CompilerThre", "C2 CompilerThre" in /proc), in seconds: work the
+     * native executable the service ships as does not do at all, reported apart so the rest reads as the code's cost.
+     * Threads that ended meanwhile (HotSpot stops idle compiler threads) are lost, so this is a lower bound.
+     */
+    static double jitSeconds(long pid) {
+        double s = 0;
+        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path t : (Iterable<Path>) tasks::iterator) {
+                try {
+                    if (Files.readString(t.resolve("comm")).contains("CompilerThre")) {
+                        String stat = Files.readString(t.resolve("stat"));
+                        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                        s += (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+                    }
+                } catch (IOException threadGone) {
+                    // ended between the listing and the read
+                }
+            }
+        } catch (IOException gone) {
+            return 0;
+        }
+        return s;
+    }
+
     /** CPU of this process's children that have ended (wrk), in seconds. */
     static double childrenCpuSeconds() {
+        return endedChildrenCpuSeconds(ProcessHandle.current().pid());
+    }
+
+    /** CPU of a process's children that ended and were waited for (cutime + cstime), in seconds. */
+    static double endedChildrenCpuSeconds(long pid) {
         try {
-            String stat = Files.readString(Path.of("/proc/self/stat"));
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
             String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
             return (Long.parseLong(f[13]) + Long.parseLong(f[14])) / 100.0;
         } catch (IOException e) {
@@ -230,12 +265,16 @@ public class GenerationBench {
         }
     }
 
+    /**
+     * CPU of a process and its descendants, in seconds: those alive now, and those that ended and were waited for by
+     * the process (PostgreSQL's autovacuum workers come and go; their CPU lands in the postmaster's cutime).
+     */
     static double treeCpuSeconds(long pid) {
         Optional<ProcessHandle> h = ProcessHandle.of(pid);
         if (h.isEmpty()) {
             return 0;
         }
-        double s = cpuSeconds(pid);
+        double s = cpuSeconds(pid) + endedChildrenCpuSeconds(pid);
         for (ProcessHandle d : (Iterable<ProcessHandle>) h.get().descendants()::iterator) {
             s += cpuSeconds(d.pid());
         }
