@@ -140,25 +140,70 @@ final class ChunkReader {
 
     /** True when the chunk matched the template and its text went to the sink; false: read it in full. */
     private boolean readLikeTemplate(byte[] bytes, int from, int to, Sink sink) throws Malformed {
+        if (matchTemplate(bytes, from, to) != to) {
+            return false;
+        }
+        deliverTemplated(sink);
+        return true;
+    }
+
+    /**
+     * Reads a chunk framed like the template that ends a line, from {@code from} (the JSON's first byte) and
+     * within {@code limit}: the JSON, then "\n" or "\r\n". Returns the index past that newline when it did and
+     * the chunk's text went to the sink; -1 when it did not, the sink untouched: the caller finds the line's end
+     * and reads it with {@link #read}. So a line need not be scanned for its end before it is read.
+     */
+    int readLineLikeTemplate(byte[] bytes, int from, int limit, Sink sink) throws Malformed {
+        int after = matchTemplate(bytes, from, limit);
+        if (after < 0 || after >= limit) {
+            return -1;
+        }
+        int next;
+        if (bytes[after] == '\n') {
+            next = after + 1;
+        } else if (bytes[after] == '\r' && after + 1 < limit && bytes[after + 1] == '\n') {
+            next = after + 2;
+        } else {
+            return -1;
+        }
+        deliverTemplated(sink);
+        return next;
+    }
+
+    /** The text of the last chunk {@link #matchTemplate} matched. */
+    private String templatedText;
+
+    /**
+     * Whether the bytes from {@code from} hold the template with another string for its text, within {@code limit}:
+     * the index past the template's suffix, or -1.
+     */
+    private int matchTemplate(byte[] bytes, int from, int limit) {
+        if (templateLength < 0) {
+            return -1;
+        }
         int open = templateOpen;
         int suffix = templateLength - templateClose - 1;
-        if (to - from < open + 2 + suffix || Arrays.mismatch(bytes, from, from + open + 1, template, 0, open + 1) >= 0) {
-            return false;
+        if (limit - from < open + 2 + suffix || Arrays.mismatch(bytes, from, from + open + 1, template, 0, open + 1) >= 0) {
+            return -1;
         }
         b = bytes;
         pos = from + open;
-        end = to;
-        String value;
+        end = limit;
         try {
-            value = string();
+            templatedText = string();
         } catch (Malformed unreadable) {
-            return false; // the full read says why
+            return -1; // a full read says why
         }
-        if (end - pos != suffix || Arrays.mismatch(bytes, pos, end, template, templateClose + 1, templateLength) >= 0) {
-            return false;
+        int after = pos + suffix;
+        if (after > limit || Arrays.mismatch(bytes, pos, after, template, templateClose + 1, templateLength) >= 0) {
+            return -1;
         }
+        return after;
+    }
+
+    private void deliverTemplated(Sink sink) throws Malformed {
+        String value = templatedText;
         sink.delta(templateIndex, templateReasoning ? value : null, templateReasoning ? null : value, templateFinish);
-        return true;
     }
 
     private void readInFull(byte[] bytes, int from, int to, Sink sink) throws Malformed {

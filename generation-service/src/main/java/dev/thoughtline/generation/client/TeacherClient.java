@@ -139,7 +139,7 @@ public final class TeacherClient implements AutoCloseable {
                 return;
             }
             // timed from the moment a pooled connection is ours: waiting for one is not the teacher's latency
-            Stream stream = new Stream(n, System.nanoTime());
+            SseCompletion stream = new SseCompletion(n, System.nanoTime());
             req.response().onComplete(answered -> {
                 if (answered.failed()) {
                     idle.stop();
@@ -157,7 +157,7 @@ public final class TeacherClient implements AutoCloseable {
                 }
                 res.handler(chunk -> {
                     stream.feed(chunk);
-                    idle.touch(stream.firstTokenNanos >= 0);
+                    idle.touch(stream.tokensSeen());
                 });
                 res.exceptionHandler(e -> {
                     idle.stop();
@@ -293,152 +293,6 @@ public final class TeacherClient implements AutoCloseable {
             if (timer >= 0) {
                 vertx.cancelTimer(timer);
             }
-        }
-    }
-
-    /**
-     * Server-sent events of chat completion chunks, assembled per sample. Bytes are scanned for lines in a
-     * growable array and each {@code data:} line is read with Jackson's streaming parser, taking only the fields
-     * it needs: a long answer is thousands of chunks, and this runs for every one of them.
-     */
-    private final class Stream {
-        private final int n;
-        private final long start;
-        private byte[] pending = new byte[1024];
-        private int pendingLength;
-        private final StringBuilder[] reasoning;
-        private final StringBuilder[] content;
-        private final String[] finish;
-        private int finished;
-        private long promptTokens;
-        private long completionTokens;
-        private long firstTokenNanos = -1;
-        private boolean done;
-        private int unreadable;
-
-        Stream(int n, long start) {
-            this.n = n;
-            this.start = start;
-            this.reasoning = new StringBuilder[n];
-            this.content = new StringBuilder[n];
-            this.finish = new String[n];
-            for (int i = 0; i < n; i++) {
-                reasoning[i] = new StringBuilder();
-                content[i] = new StringBuilder();
-            }
-        }
-
-        void feed(Buffer chunk) {
-            int len = chunk.length();
-            if (pendingLength + len > pending.length) {
-                pending = java.util.Arrays.copyOf(pending, Math.max(pending.length * 2, pendingLength + len));
-            }
-            chunk.getBytes(0, len, pending, pendingLength);
-            int scanFrom = pendingLength;
-            pendingLength += len;
-            int from = 0;
-            for (int i = scanFrom; i < pendingLength; i++) {
-                if (pending[i] == '\n') {
-                    line(pending, from, i);
-                    from = i + 1;
-                }
-            }
-            if (from > 0) {
-                System.arraycopy(pending, from, pending, 0, pendingLength - from);
-                pendingLength -= from;
-            }
-        }
-
-        /** One line, bytes {@code [from, to)} of {@code b}, without its newline. */
-        private void line(byte[] b, int from, int to) {
-            if (to > from && b[to - 1] == '\r') {
-                to--;
-            }
-            if (to - from < 5 || b[from] != 'd' || b[from + 1] != 'a' || b[from + 2] != 't' || b[from + 3] != 'a' || b[from + 4] != ':') {
-                return;
-            }
-            int at = from + 5;
-            while (at < to && b[at] == ' ') {
-                at++;
-            }
-            if (to - at == 6 && b[at] == '[' && b[at + 1] == 'D' && b[at + 2] == 'O' && b[at + 3] == 'N' && b[at + 4] == 'E' && b[at + 5] == ']') {
-                done = true;
-                return;
-            }
-            try {
-                chunks.read(b, at, to, sink);
-            } catch (ChunkReader.Malformed e) {
-                // a chunk we cannot read may have carried text: the completion cannot be trusted
-                unreadable++;
-            }
-        }
-
-        private final ChunkReader chunks = new ChunkReader();
-
-        private final ChunkReader.Sink sink = new ChunkReader.Sink() {
-            @Override
-            public void delta(int index, String r, String t, String reason) throws ChunkReader.Malformed {
-                if (index < 0 || index >= n) {
-                    throw new ChunkReader.Malformed("choice index " + index + " outside 0.." + (n - 1));
-                }
-                if (((r != null && !r.isEmpty()) || (t != null && !t.isEmpty())) && firstTokenNanos < 0) {
-                    firstTokenNanos = System.nanoTime();
-                }
-                if (r != null) {
-                    reasoning[index].append(r);
-                }
-                if (t != null) {
-                    content[index].append(t);
-                }
-                if (reason != null) {
-                    if (finish[index] == null) {
-                        finished++;
-                    }
-                    finish[index] = reason;
-                }
-            }
-
-            @Override
-            public void usage(long prompt, long completion) {
-                promptTokens = prompt;
-                completionTokens = completion;
-            }
-        };
-
-        /** The end of the stream: a last line without its newline still counts. */
-        void end() {
-            if (pendingLength > 0) {
-                line(pending, 0, pendingLength);
-                pendingLength = 0;
-            }
-        }
-
-        /** The completion, or null when the stream is incomplete. */
-        Completion completion() {
-            if (!done || finished < n || unreadable > 0) {
-                return null;
-            }
-            java.util.List<Completion.Choice> choices = new java.util.ArrayList<>(n);
-            for (int i = 0; i < n; i++) {
-                String r = reasoning[i].toString();
-                String t = content[i].toString();
-                if (r.isEmpty() && t.startsWith("<think>")) {
-                    int end = t.indexOf("</think>");
-                    if (end < 0) {
-                        r = t.substring("<think>".length());
-                        t = "";
-                    } else {
-                        r = t.substring("<think>".length(), end);
-                        t = t.substring(end + "</think>".length());
-                    }
-                    r = r.strip();
-                    t = t.strip();
-                }
-                choices.add(new Completion.Choice(i, r, t, finish[i]));
-            }
-            long now = System.nanoTime();
-            return new Completion(choices, promptTokens, completionTokens,
-                    firstTokenNanos < 0 ? -1 : (firstTokenNanos - start) / 1_000_000, (now - start) / 1_000_000);
         }
     }
 }
