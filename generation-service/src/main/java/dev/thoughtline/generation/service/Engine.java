@@ -184,18 +184,18 @@ public class Engine {
     Long[] answeredIds(long teacherId) {
         List<Long> ids = new ArrayList<>();
         synchronized (outcomes) {
-            for (Outcome o : outcomes) {
-                if (o.teacherId() == teacherId) {
-                    ids.add(o.task().id());
-                }
-            }
+            addTaskIds(outcomes, teacherId, ids);
         }
-        for (Outcome o : inFlush) {
-            if (o.teacherId() == teacherId) {
-                ids.add(o.task().id());
-            }
-        }
+        addTaskIds(inFlush, teacherId, ids);
         return ids.toArray(Long[]::new);
+    }
+
+    private static void addTaskIds(List<Outcome> from, long teacherId, List<Long> into) {
+        for (Outcome o : from) {
+            if (o.teacherId() == teacherId) {
+                into.add(o.task().id());
+            }
+        }
     }
 
     /** The circuit breaker's state for a teacher in this replica, with its last error; null when it has no lane. */
