@@ -135,7 +135,7 @@ class KustomizeTest {
         assertThat(scaled).extracting(s -> s.at("/spec/scaleTargetRef/name").asText()).containsExactly("generation-service");
         JsonNode trigger = scaled.get(0).at("/spec/triggers/0");
         assertThat(trigger.path("type").asText()).isEqualTo("postgresql");
-        assertThat(trigger.at("/metadata/query").asText()).contains("FROM task").contains("'pending'");
+        assertThat(trigger.at("/metadata/query").asText()).contains("FROM pending_tasks()");
         assertThat(trigger.at("/metadata/password").isMissingNode()).as("the password comes from a TriggerAuthentication").isTrue();
         String auth = trigger.at("/authenticationRef/name").asText();
         assertThat(kind(docs, "TriggerAuthentication")).extracting(t -> t.at("/metadata/name").asText()).contains(auth);

@@ -78,9 +78,9 @@ public interface GenerationConfig {
         int burstSeconds();
 
         /**
-         * This replica vacuums the task table after settling this many tasks (0: never; autovacuum alone). Each
-         * settled task leaves dead index entries before the live part of the queue, which claims walk until
-         * VACUUM removes them; autovacuum looks at a database only once a minute by default.
+         * This replica vacuums the task and range tables after settling this many samples (0: never; autovacuum
+         * alone). Each settled task or range leaves dead index entries before the live part of the queue, which
+         * claims walk until VACUUM removes them; autovacuum looks at a database only once a minute by default.
          */
         @WithDefault("20000")
         int vacuumEvery();

@@ -62,11 +62,13 @@ public class JobRepository {
 
     /**
      * A job's open tasks. Every task ends done (a result stored) or failed, each counted once, so the open
-     * ones are the rest; the leased ones are counted among the teacher's leases (at most its concurrency).
+     * ones are the rest; the leased ones are its leased tasks and the samples of its ranges not stored yet.
      */
     public Uni<Open> open(Job job) {
         long open = Math.max(0, job.taskCount() - job.done() - job.failed());
-        return pool.preparedQuery("SELECT count(*) FROM task WHERE teacher_id = $1 AND state = 'leased' AND job_id = $2")
+        return pool.preparedQuery("""
+                        SELECT (SELECT count(*) FROM task WHERE teacher_id = $1 AND state = 'leased' AND job_id = $2)
+                             + (SELECT coalesce(sum(open), 0) FROM task_range WHERE job_id = $2)""")
                 .execute(Tuple.of(job.teacherId(), job.id()))
                 .map(rows -> {
                     long leased = Math.min(open, rows.iterator().next().getLong(0));
@@ -95,11 +97,7 @@ public class JobRepository {
                         UPDATE job SET status = 'cancelled', finished_at = now()
                         WHERE id = $1 AND status IN ('running', 'paused')""")
                 .execute(Tuple.of(id))
-                .chain(r -> r.rowCount() == 0 ? Uni.createFrom().item(false)
-                        : conn.preparedQuery("""
-                                        UPDATE task SET state = 'cancelled', lease_owner = NULL, lease_until = NULL
-                                        WHERE job_id = $1 AND state IN ('pending', 'leased')""")
-                        .execute(Tuple.of(id)).replaceWith(true)));
+                .chain(r -> r.rowCount() == 0 ? Uni.createFrom().item(false) : cancelWork(conn, id).replaceWith(true)));
     }
 
     /** Of {@code ids}, the jobs that are cancelled. */
@@ -176,6 +174,10 @@ public class JobRepository {
         }
     }
 
+    /**
+     * Inserts a page's items, each with its samples' cache keys; the samples themselves are handed out from the
+     * job's cursor as ranges (schema V7), so nothing is written per sample.
+     */
     private static Uni<Void> insert(io.vertx.mutiny.sqlclient.SqlConnection conn, long jobId, long teacherId, List<NewItem> items,
                                     int k) {
         int n = items.size();
@@ -184,10 +186,7 @@ public class JobRepository {
         String[] text = new String[n];
         String[] meta = new String[n];
         String[] prompt = new String[n];
-        Long[] seq = new Long[n * k];
-        Long[] taskPos = new Long[n * k];
-        Integer[] sample = new Integer[n * k];
-        io.vertx.core.buffer.Buffer[] key = new io.vertx.core.buffer.Buffer[n * k];
+        io.vertx.core.buffer.Buffer[] keys = new io.vertx.core.buffer.Buffer[n * k];
         for (int i = 0; i < n; i++) {
             NewItem item = items.get(i);
             pos[i] = item.itemPos();
@@ -196,25 +195,32 @@ public class JobRepository {
             meta[i] = item.itemMeta();
             prompt[i] = item.prompt();
             for (int s = 0; s < k; s++) {
-                int at = i * k + s;
-                seq[at] = (item.itemPos() - 1) * k + s + 1;
-                taskPos[at] = item.itemPos();
-                sample[at] = s;
-                key[at] = io.vertx.core.buffer.Buffer.buffer(item.cacheKeys()[s]);
+                keys[i * k + s] = io.vertx.core.buffer.Buffer.buffer(item.cacheKeys()[s]);
             }
         }
-        return conn.preparedQuery("""
-                        INSERT INTO job_item (job_id, item_pos, item_id, item_text, item_meta, prompt)
-                        SELECT $1, u.pos, u.item_id, u.text, u.meta::jsonb, u.prompt
-                        FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(pos, item_id, text, meta, prompt)
-                        ON CONFLICT (job_id, item_pos) DO NOTHING""")
-                .execute(Tuple.of(jobId, pos, itemId, text, meta, prompt))
+        return conn.preparedQuery("INSERT INTO job_cursor (job_id, teacher_id) VALUES ($1, $2) ON CONFLICT (job_id) DO NOTHING")
+                .execute(Tuple.of(jobId, teacherId))
                 .chain(() -> conn.preparedQuery("""
-                                INSERT INTO task (job_id, teacher_id, seq, item_pos, sample_index, cache_key)
-                                SELECT $1, $2, u.seq, u.pos, u.sample, u.key
-                                FROM unnest($3::bigint[], $4::bigint[], $5::int[], $6::bytea[]) AS u(seq, pos, sample, key)
-                                ON CONFLICT (job_id, seq) DO NOTHING""")
-                        .execute(Tuple.tuple(List.<Object>of(jobId, teacherId, seq, taskPos, sample, key))))
+                                INSERT INTO job_item (job_id, item_pos, item_id, item_text, item_meta, prompt, cache_keys)
+                                SELECT $1, u.pos, u.item_id, u.text, u.meta::jsonb, u.prompt,
+                                       ($7::bytea[])[((u.ord - 1) * $8 + 1)::int : (u.ord * $8)::int]
+                                FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[])
+                                     WITH ORDINALITY AS u(pos, item_id, text, meta, prompt, ord)
+                                ON CONFLICT (job_id, item_pos) DO NOTHING""")
+                        .execute(Tuple.tuple(List.<Object>of(jobId, pos, itemId, text, meta, prompt, keys, k))))
+                .replaceWithVoid();
+    }
+
+    /** Ends a job's open work: its pending and leased tasks are cancelled, its ranges and its cursor go. */
+    private static Uni<Void> cancelWork(io.vertx.mutiny.sqlclient.SqlConnection conn, long jobId) {
+        return conn.preparedQuery("""
+                        UPDATE task SET state = 'cancelled', lease_owner = NULL, lease_until = NULL
+                        WHERE job_id = $1 AND state IN ('pending', 'leased')""")
+                .execute(Tuple.of(jobId))
+                .chain(() -> conn.preparedQuery("""
+                                DELETE FROM task_range WHERE id IN (SELECT id FROM task_range WHERE job_id = $1 ORDER BY id FOR UPDATE)""")
+                        .execute(Tuple.of(jobId)))
+                .chain(() -> conn.preparedQuery("DELETE FROM job_cursor WHERE job_id = $1").execute(Tuple.of(jobId)))
                 .replaceWithVoid();
     }
 
@@ -224,11 +230,7 @@ public class JobRepository {
                         UPDATE job SET status = 'failed', error = $2, finished_at = now()
                         WHERE id = $1 AND status IN ('running', 'paused')""")
                 .execute(Tuple.of(jobId, reason))
-                .chain(() -> conn.preparedQuery("""
-                                UPDATE task SET state = 'cancelled', lease_owner = NULL, lease_until = NULL
-                                WHERE job_id = $1 AND state IN ('pending', 'leased')""")
-                        .execute(Tuple.of(jobId)))
-                .replaceWithVoid());
+                .chain(() -> cancelWork(conn, jobId)));
     }
 
     /**

@@ -17,10 +17,11 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The work queue in PostgreSQL: one task per (job, item, sample). Claims take a batch with
- * {@code FOR UPDATE SKIP LOCKED} and a lease, under the teacher's quota row, which holds its cluster-wide
- * limits: requests and tokens per minute as token buckets, and concurrency as the number of leased tasks.
- * Outcomes are stored in batches, each in one transaction; results are unique on (job, seq), so a task done
+ * The work queue in PostgreSQL. A job's fresh samples are handed out in seq order as ranges, one row per claim
+ * with a lease; a sample gets a task row of its own only when it must be tried again, fails, or its range's
+ * lease expires (schema V7). Claims run under the teacher's quota row, which holds its cluster-wide limits:
+ * requests and tokens per minute as token buckets, and concurrency as the samples leased and not yet answered.
+ * Outcomes are stored in batches, each in one transaction; results are unique on (job, seq), so a sample done
  * twice (a lease expired under a slow worker) is stored once.
  */
 @ApplicationScoped
@@ -35,9 +36,20 @@ public class TaskQueue {
     public record Limits(Integer rpm, Long tpm, int maxConcurrency, int burstSeconds, double tokenGuess) {
     }
 
+    /**
+     * A claimer's ranges of a teacher, and for each how many of its samples are no longer in flight at the claimer
+     * (answered, stored or not, or aborted).
+     */
+    public record RangeCounts(Long[] ids, Integer[] answered) {
+    }
+
     /** What a batch of outcomes stored: answered samples, and samples from the cache. */
     public record Stored(int answered, int fromCache) {
     }
+
+    /** store_work's call: its 40 arguments as they are added in {@link #store}. */
+    private static final String STORE_WORK = java.util.stream.IntStream.rangeClosed(1, 40).mapToObj(k -> "$" + k)
+            .collect(java.util.stream.Collectors.joining(", ", "SELECT * FROM store_work(", ")"));
 
     private final Pool pool;
 
@@ -48,52 +60,53 @@ public class TaskQueue {
     /**
      * Claims up to {@code want} tasks of the teacher's running jobs for {@code owner}, within the teacher's
      * limits across the cluster: leases that expired go back to the queue first, and concurrency counts every
-     * replica's leased tasks. Tasks answered by the cache cost no request and no token. One statement, one
-     * round trip: the work is done by the {@code claim_tasks} function (migrations V4 to V6).
+     * replica's leased tasks and ranges. Tasks answered by the cache cost no request and no token. One statement,
+     * one round trip: the work is done by the {@code claim_work} function (migration V7): task rows first, then
+     * fresh samples as ranges. The tasks come back in job and seq order.
      *
-     * @param paidRequests requests this owner got answered since its last claim, each charged the teacher's
-     *                     token estimate when claimed
-     * @param paidTokens   the tokens those requests really cost: the bucket is corrected by the difference
-     * @param answered     this owner's tasks of the teacher whose requests ended but whose outcomes are not stored
-     *                     yet: leased still, but not in flight, so not counted against the concurrency limit
+     * @param paidRequests   requests this owner got answered since its last claim, each charged the teacher's
+     *                       token estimate when claimed
+     * @param paidTokens     the tokens those requests really cost: the bucket is corrected by the difference
+     * @param answered       this owner's task rows of the teacher whose requests ended but whose outcomes are not
+     *                       stored yet: leased still, but not in flight, so not counted against the concurrency limit
+     * @param ranges         this owner's ranges of the teacher that it still tracks; a range it does not name
+     *                       counts every sample not stored yet
      */
     public Uni<List<Task>> claim(long teacherId, Limits limits, String owner, int want, long leaseMs, long paidRequests, long paidTokens,
-                                 Long[] answered) {
-        return pool.preparedQuery("SELECT * FROM claim_tasks($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)")
+                                 Long[] answered, RangeCounts ranges) {
+        return pool.preparedQuery("SELECT * FROM claim_work($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)")
                 .execute(Tuple.tuple(java.util.Arrays.asList(teacherId, owner, want, leaseMs,
                         limits.rpm() == null ? null : limits.rpm().longValue(), limits.tpm(),
-                        limits.maxConcurrency(), limits.burstSeconds(), limits.tokenGuess(), paidRequests, paidTokens, answered)))
+                        limits.maxConcurrency(), limits.burstSeconds(), limits.tokenGuess(), paidRequests, paidTokens, answered,
+                        ranges.ids(), ranges.answered())))
                 .map(rows -> {
                     List<Task> tasks = new ArrayList<>(rows.size());
                     for (Row r : rows) {
                         tasks.add(new Task(r.getLong(0), r.getLong(1), r.getLong(2), r.getLong(3), r.getInteger(4),
                                 r.getString(5), r.getBuffer(6).getBytes(), r.getBoolean(7), r.getInteger(8)));
                     }
-                    tasks.sort(Comparator.comparingLong(Task::id));
+                    tasks.sort(Comparator.comparingLong(Task::jobId).thenComparingLong(Task::seq));
                     return tasks;
                 });
     }
 
     /**
-     * Extends the leases of {@code ids} that {@code owner} still holds: requests to a teacher may run for
-     * minutes. Rows that a store is finishing are skipped rather than waited for (they are leaving the lease
-     * anyway), so a renewal never deadlocks with the owner's own store.
+     * Extends the leases of the tasks and ranges ({@code ids}: a ranged sample's id names its range) that
+     * {@code owner} still holds: requests to a teacher may run for minutes. Rows that a store is settling are
+     * skipped rather than waited for, so a renewal never deadlocks with the owner's own store.
      */
     public Uni<Integer> renew(String owner, Long[] ids, long leaseMs) {
         if (ids.length == 0) {
             return Uni.createFrom().item(0);
         }
-        return pool.preparedQuery("""
-                        UPDATE task SET lease_until = now() + $3 * interval '1 millisecond'
-                        WHERE id IN (SELECT id FROM task WHERE id = ANY($1) AND lease_owner = $2 AND state = 'leased'
-                                     FOR UPDATE SKIP LOCKED)""")
-                .execute(Tuple.of(ids, owner, leaseMs)).map(r -> r.rowCount());
+        return pool.preparedQuery("SELECT renew_leases($1, $2, $3)")
+                .execute(Tuple.of(owner, ids, leaseMs)).map(r -> r.iterator().next().getInteger(0));
     }
 
     /**
-     * Stores a batch of outcomes in one round trip and one transaction (the {@code store_outcomes} function,
-     * migration V4): results (at most one per job and seq), task states, the jobs' counters, and jobs that
-     * thereby finish. The teachers' token buckets are not touched here: what requests really cost is handed to
+     * Stores a batch of outcomes in one round trip and one transaction (the {@code store_work} function,
+     * migration V7): results (at most one per job and seq), task states and ranges, the jobs' counters, and jobs
+     * that thereby finish. The teachers' token buckets are not touched here: what requests really cost is handed to
      * the next claim (see {@link #claim}), so that a store never holds the row every claim locks.
      */
     public Uni<Stored> store(String owner, List<Outcome> outcomes, int maxAttempts) {
@@ -102,6 +115,7 @@ public class TaskQueue {
         List<Outcome.Failed> failures = new ArrayList<>();
         List<Long> hits = new ArrayList<>();
         List<Long> released = new ArrayList<>();
+        List<Outcome> ranged = new ArrayList<>();
         // per job: requests, failed requests, prompt tokens, completion tokens
         Map<Long, long[]> perJob = new TreeMap<>();
         // in task order, so that two replicas settling the same tasks (a lease expired under a slow worker) lock
@@ -110,25 +124,31 @@ public class TaskQueue {
         for (Outcome o : inOrder) {
             long[] c = perJob.computeIfAbsent(o.task().jobId(), id -> new long[4]);
             if (o instanceof Outcome.Answered x) {
-                answered.add(x);
                 c[0] += x.requests();
                 c[2] += x.promptTokens();
                 c[3] += x.completionTokens();
+            } else if (o instanceof Outcome.Retry x) {
+                c[0] += x.requests();
+                c[1] += x.requests();
+            } else if (o instanceof Outcome.Failed x) {
+                c[0] += x.requests();
+                c[1] += x.requests();
+            }
+            if (o.task().ranged()) {
+                ranged.add(o);
+            } else if (o instanceof Outcome.Answered x) {
+                answered.add(x);
             } else if (o instanceof Outcome.FromCache) {
                 hits.add(o.task().id());
             } else if (o instanceof Outcome.Retry x) {
                 retries.add(x);
-                c[0] += x.requests();
-                c[1] += x.requests();
             } else if (o instanceof Outcome.Failed x) {
                 failures.add(x);
-                c[0] += x.requests();
-                c[1] += x.requests();
             } else if (o instanceof Outcome.Released) {
                 released.add(o.task().id());
             }
         }
-        List<Object> args = new ArrayList<>(23);
+        List<Object> args = new ArrayList<>(40);
         args.add(owner);
         args.add(maxAttempts);
         args.add(column(answered, x -> x.task().id(), Long[]::new));
@@ -153,13 +173,45 @@ public class TaskQueue {
             int field = k;
             args.add(column(jobs, e -> e.getValue()[field], Long[]::new));
         }
-        return pool.preparedQuery("SELECT * FROM store_outcomes($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
-                        + "$15, $16, $17, $18, $19, $20, $21, $22, $23)")
+        // samples of ranges: which sample, what became of it, and its data
+        args.add(column(ranged, o -> o.task().id(), Long[]::new));
+        args.add(column(ranged, o -> o.task().jobId(), Long[]::new));
+        args.add(column(ranged, o -> o.task().seq(), Long[]::new));
+        args.add(column(ranged, o -> o.task().itemPos(), Long[]::new));
+        args.add(column(ranged, o -> o.task().sampleIndex(), Integer[]::new));
+        args.add(column(ranged, o -> io.vertx.core.buffer.Buffer.buffer(o.task().cacheKey()), io.vertx.core.buffer.Buffer[]::new));
+        args.add(column(ranged, TaskQueue::kind, String[]::new));
+        args.add(column(ranged, o -> o instanceof Outcome.Answered x ? x.reasoning() : null, String[]::new));
+        args.add(column(ranged, o -> o instanceof Outcome.Answered x ? x.content() : null, String[]::new));
+        args.add(column(ranged, o -> o instanceof Outcome.Answered x ? x.finalAnswer() : null, String[]::new));
+        args.add(column(ranged, o -> o instanceof Outcome.Answered x ? x.finishReason() : null, String[]::new));
+        args.add(column(ranged, o -> o instanceof Outcome.Answered x ? x.promptTokens() : null, Long[]::new));
+        args.add(column(ranged, o -> o instanceof Outcome.Answered x ? x.completionTokens() : null, Long[]::new));
+        args.add(column(ranged, o -> o instanceof Outcome.Answered x ? x.latencyMs() : null, Long[]::new));
+        args.add(column(ranged, o -> o instanceof Outcome.Retry x ? x.delayMs() : null, Long[]::new));
+        args.add(column(ranged, o -> o instanceof Outcome.Retry x ? (x.counted() ? 1 : 0) : null, Integer[]::new));
+        args.add(column(ranged, o -> o instanceof Outcome.Retry x ? x.error() : o instanceof Outcome.Failed x ? x.error() : null,
+                String[]::new));
+        return pool.preparedQuery(STORE_WORK)
                 .execute(Tuple.tuple(args))
                 .map(rows -> {
                     Row row = rows.iterator().next();
                     return new Stored(row.getInteger(0), row.getInteger(1));
                 });
+    }
+
+    /** The kind of a ranged outcome as store_work reads it. */
+    private static String kind(Outcome o) {
+        if (o instanceof Outcome.Answered) {
+            return "a";
+        } else if (o instanceof Outcome.FromCache) {
+            return "h";
+        } else if (o instanceof Outcome.Retry) {
+            return "r";
+        } else if (o instanceof Outcome.Failed) {
+            return "f";
+        }
+        return "l";
     }
 
     private static <T, V> V[] column(List<T> rows, java.util.function.Function<T, V> field, java.util.function.IntFunction<V[]> array) {
@@ -184,18 +236,16 @@ public class TaskQueue {
     }
 
     /**
-     * Vacuums the task table, unless another session is vacuuming it already (SKIP_LOCKED): settled tasks'
-     * dead index entries go, and claims stop walking them.
+     * Vacuums the task and range tables, unless another session is vacuuming them already (SKIP_LOCKED): settled
+     * tasks' and ranges' dead index entries go, and claims stop walking them.
      */
     public Uni<Void> vacuum() {
-        return pool.query("VACUUM (SKIP_LOCKED) task").execute().replaceWithVoid();
+        return pool.query("VACUUM (SKIP_LOCKED) task, task_range").execute().replaceWithVoid();
     }
 
-    /** Pending tasks of running jobs per teacher: the autoscaling signal. */
+    /** Samples waiting for a worker in running jobs, per teacher (pending tasks, and samples not issued yet): the autoscaling signal. */
     public Uni<Map<Long, Long>> pendingPerTeacher() {
-        return pool.query("""
-                        SELECT t.teacher_id, count(*) FROM task t JOIN job j ON j.id = t.job_id
-                        WHERE t.state = 'pending' AND j.status = 'running' GROUP BY t.teacher_id""")
+        return pool.query("SELECT teacher_id, pending FROM pending_tasks()")
                 .execute()
                 .map(rows -> {
                     Map<Long, Long> out = new HashMap<>();

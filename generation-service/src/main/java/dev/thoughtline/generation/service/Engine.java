@@ -72,6 +72,12 @@ public class Engine {
     private volatile int failedFlushes;
     private volatile int isolate;
     private volatile List<Outcome> inFlush = List.of();
+    /** The ranges this replica leased and has not stored every sample of yet. */
+    private final Map<Long, RangeCount> ranges = new ConcurrentHashMap<>();
+
+    /** A range's samples: how many, how many are no longer in flight here, how many are stored. */
+    private record RangeCount(long teacherId, int size, AtomicInteger answered, AtomicInteger stored) {
+    }
 
     public Engine(Vertx vertx, TaskQueue queue, JobRepository jobs, TeacherRepository teachers, JobLoader loader,
                   GenerationConfig config, ObjectMapper mapper, MeterRegistry metrics) {
@@ -170,7 +176,8 @@ public class Engine {
 
     /**
      * A request ended and the lane has room for a chunk: it claims now. Its answered tasks keep their leases until
-     * they are stored, and the claim leaves them out of the count of tasks in flight (see {@link #answeredIds}),
+     * they are stored, and the claim leaves them out of the count of tasks in flight (see {@link #answeredIds} and
+     * {@link #rangeCounts}),
      * so it need not wait for the store; outcomes are stored in batches of their own ({@code flush-size},
      * {@code flush-interval}).
      */
@@ -180,7 +187,7 @@ public class Engine {
         }
     }
 
-    /** The tasks of a teacher whose requests ended here and whose outcomes wait to be stored, or are being stored. */
+    /** The task rows of a teacher whose requests ended here and whose outcomes wait to be stored, or are being stored. */
     Long[] answeredIds(long teacherId) {
         List<Long> ids = new ArrayList<>();
         synchronized (outcomes) {
@@ -192,9 +199,57 @@ public class Engine {
 
     private static void addTaskIds(List<Outcome> from, long teacherId, List<Long> into) {
         for (Outcome o : from) {
-            if (o.teacherId() == teacherId) {
+            if (o.teacherId() == teacherId && !o.task().ranged()) {
                 into.add(o.task().id());
             }
+        }
+    }
+
+    /**
+     * The ranges of a teacher this replica tracks, and for each how many samples are no longer in flight here: the
+     * claim counts the rest against the teacher's concurrency. Unlike a list of answered samples, the counts hold
+     * however the claim and a store interleave: a stored sample was answered first.
+     */
+    TaskQueue.RangeCounts rangeCounts(long teacherId) {
+        List<Long> ids = new ArrayList<>();
+        List<Integer> answered = new ArrayList<>();
+        ranges.forEach((id, c) -> {
+            if (c.teacherId() == teacherId) {
+                ids.add(id);
+                answered.add(c.answered().get());
+            }
+        });
+        return new TaskQueue.RangeCounts(ids.toArray(Long[]::new), answered.toArray(Integer[]::new));
+    }
+
+    /** Tracks the ranges a claim just leased; called before any of their samples is sent or reported. */
+    void leased(long teacherId, List<Task> tasks) {
+        Map<Long, Integer> sizes = new HashMap<>();
+        for (Task t : tasks) {
+            if (t.ranged()) {
+                sizes.merge(t.rangeId(), 1, Integer::sum);
+            }
+        }
+        sizes.forEach((id, n) -> ranges.put(id, new RangeCount(teacherId, n, new AtomicInteger(), new AtomicInteger())));
+    }
+
+    /** Samples that left this replica without an outcome to store (their job was cancelled). */
+    void dropped(List<Task> tasks) {
+        for (Task t : tasks) {
+            if (t.ranged()) {
+                RangeCount c = ranges.get(t.rangeId());
+                if (c != null) {
+                    c.answered().incrementAndGet();
+                }
+                settled(t);
+            }
+        }
+    }
+
+    private void settled(Task t) {
+        RangeCount c = ranges.get(t.rangeId());
+        if (c != null && c.stored().incrementAndGet() >= c.size()) {
+            ranges.remove(t.rangeId());
         }
     }
 
@@ -209,6 +264,12 @@ public class Engine {
     }
 
     void report(Outcome o) {
+        if (o.task().ranged()) {
+            RangeCount c = ranges.get(o.task().rangeId());
+            if (c != null) {
+                c.answered().incrementAndGet();
+            }
+        }
         int size;
         synchronized (outcomes) {
             outcomes.add(o);
@@ -254,6 +315,11 @@ public class Engine {
         queue.store(owner, batch, config.worker().maxAttempts()).subscribe().with(s -> {
             stored.addAndGet(s.answered() + s.fromCache());
             settledSinceVacuum.addAndGet(batch.size());
+            for (Outcome o : batch) {
+                if (o.task().ranged()) {
+                    settled(o.task());
+                }
+            }
             inFlush = List.of();
             failedFlushes = 0;
             if (isolate > 0) {
@@ -279,6 +345,9 @@ public class Engine {
                 retry = o instanceof Outcome.Answered || o instanceof Outcome.FromCache
                         ? List.of(new Outcome.Failed(o.task(), o.teacherId(), Text.clean("the answer cannot be stored: " + failure.getMessage()), 0))
                         : List.of();
+                if (retry.isEmpty() && o.task().ranged()) {
+                    settled(o.task());
+                }
                 failedFlushes = 0;
                 isolate = Math.max(1, isolate);
             } else {

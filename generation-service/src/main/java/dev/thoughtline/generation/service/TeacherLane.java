@@ -83,7 +83,8 @@ final class TeacherLane {
         boolean probe = breaker.state() != CircuitBreaker.State.CLOSED;
         long[] paid = takePaid();
         engine.queue().claim(teacher.id, limits, engine.owner(), want, config.lease().toMillis(), paid[0], paid[1],
-                        engine.answeredIds(teacher.id))
+                        engine.answeredIds(teacher.id), engine.rangeCounts(teacher.id))
+                .invoke(tasks -> engine.leased(teacher.id, tasks))
                 .chain(tasks -> engine.specs(tasks).map(specs -> Map.entry(tasks, specs)))
                 .subscribe().with(claimed -> {
                     List<Task> tasks = claimed.getKey();
@@ -257,6 +258,7 @@ final class TeacherLane {
                 r.cancel();
                 inFlight.addAndGet(-r.tasks().size());
                 engine.finished(r.tasks().size());
+                engine.dropped(r.tasks());
             }
         }
     }

@@ -15,6 +15,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -119,6 +122,156 @@ class QueueFunctionsTest {
         assertThat(one("SELECT count(*) FROM task WHERE teacher_id = " + limited + " AND state = 'leased'").getLong(0)).isEqualTo(14);
     }
 
+    @Test
+    void aRangeWhoseLeaseExpiredGoesBackAsTasksForItsSamplesNotStoredAndALateAnswerIsStoredForItsTask() {
+        long own = teacher("expiring");
+        long job = rangedJob("expiring", own, 10, 2);
+        List<Row> claimed = claimWork(own, "a", 6, new Long[0], new Integer[0]);
+        assertThat(claimed).extracting(r -> r.getLong(2)).as("seqs, in order").containsExactly(1L, 2L, 3L, 4L, 5L, 6L);
+        assertThat(claimed).allSatisfy(r -> assertThat(r.getLong(0)).as("a sample of a range has no task row").isNegative());
+        // seq 6 is item 3's second sample, with that sample's cache key
+        Row sixth = claimed.get(5);
+        assertThat(sixth.getLong(3)).isEqualTo(3);
+        assertThat(sixth.getInteger(4)).isEqualTo(1);
+        assertThat(sixth.getBuffer(6).getBytes()).isEqualTo(key(job, 3, 1));
+
+        // seqs 1 and 4 answered, seq 2 to be tried again; then the lease runs out under the worker
+        assertThat(storeRanged("a", job, List.of(claimed.get(0), claimed.get(1), claimed.get(3)), "ara")).isEqualTo(2);
+        run("UPDATE task_range SET lease_until = now() - interval '1 second'");
+        run("UPDATE teacher_quota SET full_scan_at = NULL WHERE teacher_id = " + own);
+        assertThat(claimWork(own, "b", 0, new Long[0], new Integer[0])).isEmpty();
+
+        assertThat(one("SELECT count(*) FROM task_range WHERE job_id = " + job).getLong(0)).as("the range is gone").isZero();
+        assertThat(one("SELECT string_agg(seq || ':' || state || ':' || attempts, ',' ORDER BY seq) FROM task WHERE job_id = " + job)
+                .getString(0)).as("its samples without a result are tasks now").isEqualTo("2:pending:1,3:pending:0,5:pending:0,6:pending:0");
+        assertThat(one("SELECT item_pos = 3 AND sample_index = 1 AND cache_key = $1 FROM task WHERE job_id = " + job + " AND seq = 6",
+                Tuple.of(io.vertx.core.buffer.Buffer.buffer(key(job, 3, 1)))).getBoolean(0)).isTrue();
+
+        // the first worker's answer for seq 3 arrives late: stored for the task, which leaves the queue
+        assertThat(storeRanged("a", job, List.of(claimed.get(2)), "a")).isEqualTo(1);
+        assertThat(one("SELECT count(*) FROM result WHERE job_id = " + job + " AND seq = 3").getLong(0)).isEqualTo(1);
+        assertThat(one("SELECT count(*) FROM task WHERE job_id = " + job + " AND seq = 3").getLong(0)).isZero();
+        assertThat(one("SELECT done_count FROM job WHERE id = " + job).getLong(0)).isEqualTo(3);
+    }
+
+    @Test
+    void aStoreRepeatedAfterALostReplySettlesNothingTwice() {
+        long own = teacher("repeated");
+        long job = rangedJob("repeated", own, 4, 1);
+        List<Row> claimed = claimWork(own, "a", 4, new Long[0], new Integer[0]);
+        assertThat(claimed).hasSize(4);
+        List<Row> firstTwo = claimed.subList(0, 2);
+        assertThat(storeRanged("a", job, firstTwo, "ar")).isEqualTo(1);
+        assertThat(storeRanged("a", job, firstTwo, "ar")).as("the same outcomes again").isZero();
+        assertThat(one("SELECT open FROM task_range WHERE job_id = " + job).getInteger(0)).as("two samples still open").isEqualTo(2);
+        assertThat(one("SELECT done_count FROM job WHERE id = " + job).getLong(0)).isEqualTo(1);
+        assertThat(one("SELECT count(*) FROM task WHERE job_id = " + job).getLong(0)).as("one task to try again").isEqualTo(1);
+
+        assertThat(storeRanged("a", job, claimed.subList(2, 4), "aa")).isEqualTo(2);
+        assertThat(one("SELECT count(*) FROM task_range WHERE job_id = " + job).getLong(0)).as("nothing open: the range goes").isZero();
+        assertThat(one("SELECT count(*) FROM result WHERE job_id = " + job).getLong(0)).isEqualTo(3);
+    }
+
+    @Test
+    void aClaimCountsTheSamplesOfRangesNotYetAnsweredAgainstTheConcurrencyLimit() {
+        long limited = teacher("ranged-limit");
+        rangedJob("ranged-limit", limited, 100, 1);
+        List<Row> first = claimWork(limited, "a", 100, 10, new Long[0], new Integer[0]);
+        assertThat(first).as("the limit of 10 in flight").hasSize(10);
+        assertThat(claimWork(limited, "a", 100, 10, new Long[0], new Integer[0])).as("nothing while all 10 are in flight").isEmpty();
+        long range = -first.get(0).getLong(0) / 65536;
+        // four requests ended (stored or not: the count is the same however stores and claims interleave)
+        List<Row> second = claimWork(limited, "a", 100, 10, new Long[] {range}, new Integer[] {4});
+        assertThat(second).as("four slots freed by answered samples").hasSize(4);
+        assertThat(second.get(0).getLong(2)).as("the next samples").isEqualTo(11);
+        // another replica does not know what a's samples became: every open sample counts
+        assertThat(claimWork(limited, "b", 100, 10, new Long[0], new Integer[0])).isEmpty();
+        assertThat(one("SELECT sum(pending) FROM pending_tasks() WHERE teacher_id = " + limited).getLong(0))
+                .as("samples waiting: not issued yet").isEqualTo(86);
+    }
+
+    /** A running, loaded job of {@code items} items and {@code samples} samples each, whose samples are handed out as ranges. */
+    private static long rangedJob(String name, long teacherId, int items, int samples) {
+        long job = one("INSERT INTO job (name, teacher_id, input, samples_per_item, prompt_template, params, request, status, loaded, task_count) "
+                + "VALUES ('" + name + "', " + teacherId + ", 'in', " + samples + ", '{{text}}', '{}', '{}', 'running', true, "
+                + (items * samples) + ") RETURNING id").getLong(0);
+        run("INSERT INTO job_item (job_id, item_pos, item_id, item_text, item_meta, prompt, cache_keys) "
+                + "SELECT " + job + ", g, 'q' || g, 'question ' || g, '{}', 'question ' || g, "
+                + "ARRAY(SELECT sha256(convert_to(" + job + " || '/' || g || '/' || s, 'UTF8')) FROM generate_series(0, " + (samples - 1)
+                + ") s ORDER BY s) FROM generate_series(1, " + items + ") g");
+        run("INSERT INTO job_cursor (job_id, teacher_id) VALUES (" + job + ", " + teacherId + ")");
+        return job;
+    }
+
+    /** The cache key rangedJob gives a sample. */
+    private static byte[] key(long job, long itemPos, int sample) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256")
+                    .digest((job + "/" + itemPos + "/" + sample).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** claim_work as a worker calls it; the claimed rows: id, job, seq, item position, sample index, prompt, cache key, cached. */
+    private static List<Row> claimWork(long teacherId, String owner, int want, Long[] ranges, Integer[] answered) {
+        return claimWork(teacherId, owner, want, 100_000, ranges, answered);
+    }
+
+    private static List<Row> claimWork(long teacherId, String owner, int want, int maxConcurrency, Long[] ranges, Integer[] answered) {
+        List<Row> rows = new ArrayList<>();
+        pool.preparedQuery("SELECT * FROM claim_work($1, $2, $3, 60000, NULL, NULL, $4, 2, 1000, 0, 0, '{}', $5, $6)")
+                .execute(Tuple.of(teacherId, owner, want, maxConcurrency, ranges, answered)).await().indefinitely().forEach(rows::add);
+        return rows;
+    }
+
+    private static long teacher(String name) {
+        return one("INSERT INTO teacher (name, base_url, model, max_concurrency) VALUES ('" + name + "', 'http://t/v1', 'm', 100) RETURNING id")
+                .getLong(0);
+    }
+
+    /**
+     * Stores outcomes for claimed samples of ranges, as store_work takes them: kinds[i] is 'a' (answered) or 'r'
+     * (try again) for samples.get(i). Returns the samples answered.
+     */
+    private static int storeRanged(String owner, long job, List<Row> samples, String kinds) {
+        int n = samples.size();
+        Long[] id = new Long[n];
+        Long[] seq = new Long[n];
+        Long[] pos = new Long[n];
+        Integer[] sample = new Integer[n];
+        io.vertx.core.buffer.Buffer[] key = new io.vertx.core.buffer.Buffer[n];
+        String[] kind = new String[n];
+        String[] text = new String[n];
+        Long[] tokens = new Long[n];
+        Long[] delay = new Long[n];
+        Integer[] counted = new Integer[n];
+        String[] error = new String[n];
+        for (int i = 0; i < n; i++) {
+            Row r = samples.get(i);
+            id[i] = r.getLong(0);
+            seq[i] = r.getLong(2);
+            pos[i] = r.getLong(3);
+            sample[i] = r.getInteger(4);
+            key[i] = io.vertx.core.buffer.Buffer.buffer(r.getBuffer(6).getBytes());
+            kind[i] = kinds.substring(i, i + 1);
+            boolean answer = kind[i].equals("a");
+            text[i] = answer ? "42" : null;
+            tokens[i] = answer ? 10L : null;
+            delay[i] = answer ? null : 0L;
+            counted[i] = answer ? null : 1;
+            error[i] = answer ? null : "HTTP 503";
+        }
+        Long[] jobs = new Long[n];
+        java.util.Arrays.fill(jobs, job);
+        return pool.preparedQuery("""
+                        SELECT answered FROM store_work($1, 5, '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}',
+                            '{}', '{}', '{}', ARRAY[$2::bigint], ARRAY[$3::bigint], '{0}', '{0}', '{0}',
+                            $4, $5, $6, $7, $8, $9, $10, $11, $11, $11, $11, $12, $12, $12, $13, $14, $15)""")
+                .execute(Tuple.tuple(List.of(owner, job, (long) n, id, jobs, seq, pos, sample, key, kind, text, tokens, delay, counted, error)))
+                .await().indefinitely().iterator().next().getInteger(0);
+    }
+
     /** A running, loaded job of {@code tasks} tasks, one sample per item. */
     private static long job(String name, int tasks) {
         long job = one("INSERT INTO job (name, teacher_id, input, samples_per_item, prompt_template, params, request, status, loaded, task_count) "
@@ -170,6 +323,10 @@ class QueueFunctionsTest {
 
     private static Row one(String sql) {
         return pool.query(sql).execute().await().indefinitely().iterator().next();
+    }
+
+    private static Row one(String sql, Tuple args) {
+        return pool.preparedQuery(sql).execute(args).await().indefinitely().iterator().next();
     }
 
     private static void run(String sql) {
