@@ -97,6 +97,45 @@ class QueueFunctionsTest {
     }
 
     @Test
+    void rangesClaimedAndStoredTouchAboutTheSamplesTheyHandleAfterTheQueueWasAnalyzedEmpty() {
+        long own = teacher("ranged-plans");
+        long before = rangedJob("ranged-before", own, CHUNK, 1);
+        assertThat(storeRanged("w7", before, claimWork(own, "w7", CHUNK, new Long[0], new Integer[0]), "a".repeat(CHUNK)))
+                .isEqualTo(CHUNK);
+        for (String table : new String[] {"task", "task_range", "job_cursor", "job", "job_item", "result"}) {
+            run("VACUUM ANALYZE " + table);
+        }
+        for (int poll = 0; poll < 8; poll++) {
+            assertThat(claimWork(own, "w7", CHUNK, new Long[0], new Integer[0])).as("poll %d finds nothing", poll).isEmpty();
+        }
+
+        long job = rangedJob("ranged-next", own, TASKS, 1);
+        // a sample costs its item's page and index entry, a probe of the request cache and its result's row and
+        // index entries: a few buffers. A claim that scanned the job's items, or a store its results, would
+        // touch tens of thousands.
+        String[] tables = {"task", "task_range", "job_cursor", "job_item", "result"};
+        for (int cycle = 0; cycle < 10; cycle++) {
+            List<Row> claimed = new ArrayList<>();
+            long claimBuffers = pool.withTransaction(c -> buffers(c, tables).chain(b0 -> c.preparedQuery(
+                                    "SELECT * FROM claim_work($1, 'w7', $2, 60000, NULL, NULL, 100000, 2, 1000, 0, 0, '{}', '{}', '{}')")
+                            .execute(Tuple.of(own, CHUNK)).invoke(rows -> rows.forEach(claimed::add))
+                            .chain(() -> buffers(c, tables)).map(b1 -> b1 - b0)))
+                    .await().indefinitely();
+            assertThat(claimed).as("claim %d takes a full chunk", cycle).hasSize(CHUNK);
+            assertThat(claimBuffers).as("buffers claim %d touched", cycle).isLessThanOrEqualTo(10L * CHUNK);
+            int[] stored = new int[1];
+            long storeBuffers = pool.withTransaction(c -> buffers(c, tables).chain(b0 -> storeRanged(c, "w7", job, claimed, "a".repeat(CHUNK))
+                            .invoke(n -> stored[0] = n).chain(() -> buffers(c, tables)).map(b1 -> b1 - b0)))
+                    .await().indefinitely();
+            assertThat(stored[0]).as("store %d stores the chunk", cycle).isEqualTo(CHUNK);
+            assertThat(storeBuffers).as("buffers store %d touched", cycle).isLessThanOrEqualTo(10L * CHUNK);
+        }
+        assertThat(one("SELECT count(*) FROM result WHERE job_id = " + job).getLong(0)).isEqualTo(10L * CHUNK);
+        assertThat(one("SELECT count(*) FROM task WHERE job_id = " + job).getLong(0)).as("no task row for a sample answered at once")
+                .isZero();
+    }
+
+    @Test
     void aClaimLeavesTheClaimersAnsweredTasksOutOfItsCountOfTasksInFlight() {
         long limited = one("INSERT INTO teacher (name, base_url, model, max_concurrency) VALUES ('limited', 'http://l/v1', 'm', 10) RETURNING id")
                 .getLong(0);
@@ -235,6 +274,11 @@ class QueueFunctionsTest {
      * (try again) for samples.get(i). Returns the samples answered.
      */
     private static int storeRanged(String owner, long job, List<Row> samples, String kinds) {
+        return storeRanged(pool, owner, job, samples, kinds).await().indefinitely();
+    }
+
+    private static Uni<Integer> storeRanged(io.vertx.mutiny.sqlclient.SqlClient client, String owner, long job, List<Row> samples,
+                                            String kinds) {
         int n = samples.size();
         Long[] id = new Long[n];
         Long[] seq = new Long[n];
@@ -264,12 +308,12 @@ class QueueFunctionsTest {
         }
         Long[] jobs = new Long[n];
         java.util.Arrays.fill(jobs, job);
-        return pool.preparedQuery("""
+        return client.preparedQuery("""
                         SELECT answered FROM store_work($1, 5, '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}',
                             '{}', '{}', '{}', ARRAY[$2::bigint], ARRAY[$3::bigint], '{0}', '{0}', '{0}',
                             $4, $5, $6, $7, $8, $9, $10, $11, $11, $11, $11, $12, $12, $12, $13, $14, $15)""")
                 .execute(Tuple.tuple(List.of(owner, job, (long) n, id, jobs, seq, pos, sample, key, kind, text, tokens, delay, counted, error)))
-                .await().indefinitely().iterator().next().getInteger(0);
+                .map(rows -> rows.iterator().next().getInteger(0));
     }
 
     /** A running, loaded job of {@code tasks} tasks, one sample per item. */
@@ -319,6 +363,13 @@ class QueueFunctionsTest {
         return c.query("SELECT sum(pg_stat_get_xact_blocks_fetched(oid))::bigint FROM pg_class WHERE oid = 'task'::regclass "
                         + "OR oid IN (SELECT indexrelid FROM pg_index WHERE indrelid = 'task'::regclass)")
                 .execute().map(rows -> rows.iterator().next().getLong(0));
+    }
+
+    /** Buffers of the tables and their indexes fetched in this transaction (see {@link #taskBuffers}). */
+    private static Uni<Long> buffers(SqlConnection c, String... tables) {
+        return c.preparedQuery("SELECT sum(pg_stat_get_xact_blocks_fetched(oid))::bigint FROM pg_class WHERE oid = ANY ($1::regclass[]) "
+                        + "OR oid IN (SELECT indexrelid FROM pg_index WHERE indrelid = ANY ($1::regclass[]))")
+                .execute(Tuple.of(tables)).map(rows -> rows.iterator().next().getLong(0));
     }
 
     private static Row one(String sql) {
