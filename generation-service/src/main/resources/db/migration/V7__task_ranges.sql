@@ -25,7 +25,8 @@
 -- are replaced. A job whose loading passes to a replica of the previous release gets task rows for its later
 -- pages as well as ranges, so some of its samples may be asked twice (each is stored once).
 
-ALTER TABLE job_item ADD COLUMN cache_keys bytea[];
+-- An item's samples' cache keys (SHA-256, 32 bytes each), one after the other: sample i's at 32 * i + 1.
+ALTER TABLE job_item ADD COLUMN cache_keys bytea;
 
 -- A job's samples handed out so far, in seq order: 1..issued. A job has one while it may still get work
 -- (running or paused, not all of it loaded and issued); claims delete the others.
@@ -58,8 +59,8 @@ CREATE INDEX task_range_teacher ON task_range (teacher_id, lease_until);
 CREATE INDEX task_range_job ON task_range (job_id);
 
 -- A claim as version 6's, with these changes.
--- * Leases that expired are looked for with the full scan, at most once a second, not at every claim (a lease
---   lasts a minute). A range whose lease expired becomes pending tasks for its samples that have neither a
+-- * Leases that expired are looked for with the full scan, once a second, not at every claim (a lease lasts a
+--   minute). A claim with no room when the full scan is due skips it until the next second. A range whose lease expired becomes pending tasks for its samples that have neither a
 --   result nor a task row.
 -- * Concurrency counts leased tasks and the open samples of ranges. For its own ranges the claimer says how
 --   many samples it has answered so far (p_ranges, p_range_answered): what is answered is not in flight, stored
@@ -95,6 +96,7 @@ DECLARE
     n_job      bigint;
     n_id       bigint;
     in_flight  bigint;
+    any_pending boolean;
     k          bigint;
     paid       bigint := 0;
     r          record;
@@ -152,7 +154,7 @@ BEGIN
         IF g_job IS NOT NULL THEN
             INSERT INTO task (job_id, teacher_id, seq, item_pos, sample_index, cache_key)
             SELECT g.job_id, p_teacher, s.seq, i.item_pos, ((s.seq - 1) % j.samples_per_item)::int,
-                   i.cache_keys[(s.seq - 1) % j.samples_per_item + 1]
+                   substring(i.cache_keys FROM ((s.seq - 1) % j.samples_per_item)::int * 32 + 1 FOR 32)
             FROM unnest(g_job, g_from, g_size) AS g(job_id, seq_from, size)
             JOIN job j ON j.id = g.job_id AND j.status IN ('running', 'paused')
             CROSS JOIN LATERAL generate_series(g.seq_from, g.seq_from + g.size - 1) AS s(seq)
@@ -160,14 +162,17 @@ BEGIN
             WHERE NOT EXISTS (SELECT 1 FROM result x WHERE x.job_id = g.job_id AND x.seq = s.seq)
             ON CONFLICT (job_id, seq) DO NOTHING;
         END IF;
+        -- the next full scan is due in a second, whether or not this claim has room to scan the task rows now
+        f_at := as_of;
     END IF;
 
     SELECT (SELECT count(*) FROM task WHERE teacher_id = p_teacher AND state = 'leased' AND id <> ALL (p_answered))
          + (SELECT coalesce(sum(CASE WHEN a.answered IS NULL THEN x.open
                                      ELSE least(x.open, greatest(0, x.size - a.answered)) END), 0)
             FROM task_range x LEFT JOIN unnest(p_ranges, p_range_answered) AS a(id, answered) ON a.id = x.id
-            WHERE x.teacher_id = p_teacher)
-    INTO in_flight;
+            WHERE x.teacher_id = p_teacher),
+           EXISTS (SELECT 1 FROM task WHERE teacher_id = p_teacher AND state = 'pending')
+    INTO in_flight, any_pending;
 
     k := least(p_want, p_max_concurrency - in_flight);
     IF p_rpm IS NOT NULL THEN
@@ -178,8 +183,9 @@ BEGIN
         k := least(k, CASE WHEN q_tokens <= 0 THEN 0 ELSE greatest(1, floor(q_tokens / q_estimate)::bigint) END);
     END IF;
 
-    IF k > 0 THEN
-        -- task rows first (retries, expired leases), as version 6 claims them
+    IF k > 0 AND any_pending THEN
+        -- task rows first (retries, expired leases), as version 6 claims them; when the teacher has none, as
+        -- when every sample was answered at its first try, the statement is not even started
         IF from_floor THEN
             OPEN pick FOR
                 UPDATE task t SET state = 'leased', lease_owner = p_owner, lease_until = now() + p_lease_ms * interval '1 millisecond'
@@ -234,9 +240,6 @@ BEGIN
             RETURN NEXT;
         END LOOP;
         CLOSE pick;
-        IF NOT from_floor THEN
-            f_at := as_of;
-        END IF;
         IF n_job IS NOT NULL THEN
             f_job := n_job;
             f_id := n_id;
@@ -263,7 +266,7 @@ BEGIN
             moved AS (
                 UPDATE job_cursor SET issued = cur.issued + n WHERE job_id = cur.job_id),
             fresh AS (
-                SELECT (i.item_pos - 1) * cur.s + x + 1 AS seq, i.item_pos, x, i.prompt, i.cache_keys[x + 1] AS key
+                SELECT (i.item_pos - 1) * cur.s + x + 1 AS seq, i.item_pos, x, i.prompt, substring(i.cache_keys FROM x * 32 + 1 FOR 32) AS key
                 FROM job_item i CROSS JOIN generate_series(0, cur.s - 1) AS x
                 WHERE i.job_id = cur.job_id
                   AND i.item_pos BETWEEN cur.issued / cur.s + 1 AND (cur.issued + n - 1) / cur.s + 1

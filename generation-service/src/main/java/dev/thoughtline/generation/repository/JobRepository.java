@@ -186,7 +186,7 @@ public class JobRepository {
         String[] text = new String[n];
         String[] meta = new String[n];
         String[] prompt = new String[n];
-        io.vertx.core.buffer.Buffer[] keys = new io.vertx.core.buffer.Buffer[n * k];
+        io.vertx.core.buffer.Buffer[] keys = new io.vertx.core.buffer.Buffer[n];
         for (int i = 0; i < n; i++) {
             NewItem item = items.get(i);
             pos[i] = item.itemPos();
@@ -194,20 +194,21 @@ public class JobRepository {
             text[i] = item.itemText();
             meta[i] = item.itemMeta();
             prompt[i] = item.prompt();
+            // the samples' keys one after the other (SHA-256: 32 bytes each), as V7's job_item.cache_keys holds them
+            keys[i] = io.vertx.core.buffer.Buffer.buffer(32 * k);
             for (int s = 0; s < k; s++) {
-                keys[i * k + s] = io.vertx.core.buffer.Buffer.buffer(item.cacheKeys()[s]);
+                keys[i].appendBytes(item.cacheKeys()[s]);
             }
         }
         return conn.preparedQuery("INSERT INTO job_cursor (job_id, teacher_id) VALUES ($1, $2) ON CONFLICT (job_id) DO NOTHING")
                 .execute(Tuple.of(jobId, teacherId))
                 .chain(() -> conn.preparedQuery("""
                                 INSERT INTO job_item (job_id, item_pos, item_id, item_text, item_meta, prompt, cache_keys)
-                                SELECT $1, u.pos, u.item_id, u.text, u.meta::jsonb, u.prompt,
-                                       ($7::bytea[])[((u.ord - 1) * $8 + 1)::int : (u.ord * $8)::int]
-                                FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[])
-                                     WITH ORDINALITY AS u(pos, item_id, text, meta, prompt, ord)
+                                SELECT $1, u.pos, u.item_id, u.text, u.meta::jsonb, u.prompt, u.keys
+                                FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bytea[])
+                                     AS u(pos, item_id, text, meta, prompt, keys)
                                 ON CONFLICT (job_id, item_pos) DO NOTHING""")
-                        .execute(Tuple.tuple(List.<Object>of(jobId, pos, itemId, text, meta, prompt, keys, k))))
+                        .execute(Tuple.tuple(List.<Object>of(jobId, pos, itemId, text, meta, prompt, keys))))
                 .replaceWithVoid();
     }
 

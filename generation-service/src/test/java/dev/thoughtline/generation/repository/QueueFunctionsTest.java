@@ -236,8 +236,8 @@ class QueueFunctionsTest {
                 + (items * samples) + ") RETURNING id").getLong(0);
         run("INSERT INTO job_item (job_id, item_pos, item_id, item_text, item_meta, prompt, cache_keys) "
                 + "SELECT " + job + ", g, 'q' || g, 'question ' || g, '{}', 'question ' || g, "
-                + "ARRAY(SELECT sha256(convert_to(" + job + " || '/' || g || '/' || s, 'UTF8')) FROM generate_series(0, " + (samples - 1)
-                + ") s ORDER BY s) FROM generate_series(1, " + items + ") g");
+                + "(SELECT string_agg(sha256(convert_to(" + job + " || '/' || g || '/' || s, 'UTF8')), '' ORDER BY s) FROM generate_series(0, "
+                + (samples - 1) + ") s) FROM generate_series(1, " + items + ") g");
         run("INSERT INTO job_cursor (job_id, teacher_id) VALUES (" + job + ", " + teacherId + ")");
         return job;
     }
