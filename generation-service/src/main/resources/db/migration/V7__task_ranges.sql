@@ -293,10 +293,10 @@ END
 $$;
 
 -- A store for outcomes of both kinds. Task rows' outcomes (a_*, h_task, r_*, f_*, l_task: version 5's
--- store_outcomes arguments) are stored by store_outcomes. Samples of ranges come as rows of the v_* arrays:
--- which sample (id, job, seq, item position, sample index, cache key), what became of it (kind: a answered,
--- h from the cache, r to try again, f failed, l released) and its data (the answer's columns, or the retry's
--- delay, whether it counts and the error).
+-- store_outcomes arguments) are stored by store_outcomes. Samples of ranges come as rows of arrays that say
+-- which sample each is (id, job, seq, item position, sample index, cache key): answered ones in ra_*, with the
+-- answer's columns; the others in ro_*, with their kind (h from the cache, r to try again, f failed,
+-- l released) and, for a try again, its delay and whether it counts, and the error.
 -- * Samples of ranges the storer still holds, and not settled before (a store repeated after a lost reply
 --   settles nothing twice): results are inserted, tries again, failures and released samples become task rows,
 --   and the range's bits and open count say so; a range with nothing open goes.
@@ -312,10 +312,11 @@ CREATE FUNCTION store_work(p_owner text, p_max_attempts int,
                            l_task bigint[],
                            j_id bigint[], j_requests bigint[], j_failed_requests bigint[],
                            j_prompt_tokens bigint[], j_completion_tokens bigint[],
-                           v_id bigint[], v_job bigint[], v_seq bigint[], v_pos bigint[], v_sample int[], v_key bytea[],
-                           v_kind text[], v_reasoning text[], v_content text[], v_answer text[], v_finish text[],
-                           v_prompt_tokens bigint[], v_completion_tokens bigint[], v_latency_ms bigint[],
-                           v_delay_ms bigint[], v_counted int[], v_error text[])
+                           ra_id bigint[], ra_job bigint[], ra_seq bigint[], ra_pos bigint[], ra_sample int[], ra_key bytea[],
+                           ra_reasoning text[], ra_content text[], ra_answer text[], ra_finish text[],
+                           ra_prompt_tokens bigint[], ra_completion_tokens bigint[], ra_latency_ms bigint[],
+                           ro_id bigint[], ro_job bigint[], ro_seq bigint[], ro_pos bigint[], ro_sample int[], ro_key bytea[],
+                           ro_kind text[], ro_delay_ms bigint[], ro_counted int[], ro_error text[])
 RETURNS TABLE (answered int, from_cache int)
 LANGUAGE plpgsql
 SET enable_seqscan = off
@@ -323,6 +324,7 @@ SET enable_bitmapscan = off
 AS $$
 DECLARE
     fresh       bigint[] := '{}';
+    all_fresh   boolean := true;
     ranges      int := 0;
     live        int := 0;
     done_jobs   bigint[] := '{}';
@@ -333,11 +335,11 @@ DECLARE
     gone_t      bigint[];
     s           record;
 BEGIN
-    IF cardinality(v_id) > 0 THEN
+    IF cardinality(ra_id) + cardinality(ro_id) > 0 THEN
         -- the storer's ranges, locked in id order (claims skip them while they are locked): which samples are
-        -- settled now, and what the ranges hold after
+        -- settled now (fresh), and what the ranges hold after
         WITH mine AS (
-            SELECT u.id, (-u.id) / 65536 AS rid, ((-u.id) % 65536)::int AS off FROM unnest(v_id) AS u(id)),
+            SELECT u.id, (-u.id) / 65536 AS rid, ((-u.id) % 65536)::int AS off FROM unnest(ra_id || ro_id) AS u(id)),
         locked AS (
             SELECT x.id, x.settled, x.open FROM task_range x
             WHERE x.id = ANY (ARRAY(SELECT DISTINCT m.rid FROM mine m)) AND x.owner = p_owner
@@ -355,25 +357,37 @@ BEGIN
         SELECT coalesce((SELECT array_agg(g.id) FROM settling g), '{}'), (SELECT count(*) FROM locked),
                (SELECT count(DISTINCT m.rid) FROM mine m)
         INTO fresh, live, ranges;
+        -- almost always every sample is settled now: then no sample is looked up in the list
+        all_fresh := cardinality(fresh) = cardinality(ra_id) + cardinality(ro_id);
 
-        IF cardinality(fresh) > 0 THEN
-            WITH settled AS (
-                SELECT u.* FROM unnest(v_id, v_job, v_seq, v_pos, v_sample, v_key, v_kind, v_reasoning, v_content, v_answer,
-                                       v_finish, v_prompt_tokens, v_completion_tokens, v_latency_ms, v_delay_ms, v_counted, v_error)
-                         AS u(id, job, seq, pos, sample, key, kind, reasoning, content, answer, finish, pt, ct, lat, delay, counted, error)
-                WHERE u.id = ANY (fresh)),
-            answers AS (
+        IF cardinality(ra_id) > 0 THEN
+            WITH answers AS (
                 INSERT INTO result (job_id, seq, item_pos, sample_index, task_id, cache_key, reasoning, content, final_answer,
                                     finish_reason, prompt_tokens, completion_tokens, latency_ms, attempts, cached)
-                SELECT g.job, g.seq, g.pos, g.sample, g.id, g.key, g.reasoning, g.content, g.answer, g.finish, g.pt, g.ct, g.lat, 1, false
-                FROM settled g WHERE g.kind = 'a'
-                UNION ALL
+                SELECT u.job, u.seq, u.pos, u.sample, u.id, u.key, u.reasoning, u.content, u.answer, u.finish, u.pt, u.ct, u.lat, 1, false
+                FROM unnest(ra_id, ra_job, ra_seq, ra_pos, ra_sample, ra_key, ra_reasoning, ra_content, ra_answer, ra_finish,
+                            ra_prompt_tokens, ra_completion_tokens, ra_latency_ms)
+                     AS u(id, job, seq, pos, sample, key, reasoning, content, answer, finish, pt, ct, lat)
+                WHERE all_fresh OR u.id = ANY (fresh)
+                ON CONFLICT (job_id, seq) DO NOTHING
+                RETURNING job_id)
+            SELECT coalesce(array_agg(job_id), '{}') INTO done_jobs FROM answers;
+        END IF;
+
+        IF cardinality(ro_id) > 0 THEN
+            WITH settled AS (
+                SELECT u.* FROM unnest(ro_id, ro_job, ro_seq, ro_pos, ro_sample, ro_key, ro_kind, ro_delay_ms, ro_counted, ro_error)
+                         AS u(id, job, seq, pos, sample, key, kind, delay, counted, error)
+                WHERE all_fresh OR u.id = ANY (fresh)),
+            hits AS (
+                INSERT INTO result (job_id, seq, item_pos, sample_index, task_id, cache_key, reasoning, content, final_answer,
+                                    finish_reason, prompt_tokens, completion_tokens, latency_ms, attempts, cached)
                 SELECT g.job, g.seq, g.pos, g.sample, g.id, g.key, c.reasoning, c.content, c.final_answer, c.finish_reason,
                        c.prompt_tokens, c.completion_tokens, c.latency_ms, 0, true
                 FROM settled g CROSS JOIN LATERAL (SELECT * FROM result y WHERE y.cache_key = g.key LIMIT 1) c
                 WHERE g.kind = 'h'
                 ON CONFLICT (job_id, seq) DO NOTHING
-                RETURNING job_id, cached),
+                RETURNING job_id),
             tasks AS (
                 INSERT INTO task (job_id, teacher_id, seq, item_pos, sample_index, cache_key, state, not_before, attempts,
                                   counted_failures, last_error)
@@ -384,33 +398,28 @@ BEGIN
                 FROM settled g WHERE g.kind IN ('r', 'f', 'l')
                 ON CONFLICT (job_id, seq) DO NOTHING
                 RETURNING job_id, state)
-            SELECT coalesce((SELECT array_agg(job_id) FROM answers WHERE NOT cached), '{}'),
-                   coalesce((SELECT array_agg(job_id) FROM answers WHERE cached), '{}'),
+            SELECT coalesce((SELECT array_agg(job_id) FROM hits), '{}'),
                    coalesce((SELECT array_agg(job_id) FROM tasks WHERE state = 'failed'), '{}')
-            INTO done_jobs, cached_jobs, failed_jobs;
+            INTO cached_jobs, failed_jobs;
         END IF;
 
         IF live < ranges THEN
             -- samples of ranges gone meanwhile: answers go to their tasks, with the task rows' outcomes
             SELECT array_agg(u.ord), array_agg(t.id) INTO gone_a, gone_t
-            FROM unnest(v_id, v_job, v_seq, v_kind) WITH ORDINALITY AS u(id, job, seq, kind, ord)
+            FROM unnest(ra_id, ra_job, ra_seq) WITH ORDINALITY AS u(id, job, seq, ord)
             JOIN task t ON t.job_id = u.job AND t.seq = u.seq
-            WHERE u.kind IN ('a', 'h') AND NOT (u.id = ANY (fresh));
+            WHERE NOT (u.id = ANY (fresh));
             IF gone_a IS NOT NULL THEN
-                SELECT a_task || array_agg(m.t) FILTER (WHERE v_kind[m.o] = 'a'),
-                       a_reasoning || array_agg(v_reasoning[m.o]) FILTER (WHERE v_kind[m.o] = 'a'),
-                       a_content || array_agg(v_content[m.o]) FILTER (WHERE v_kind[m.o] = 'a'),
-                       a_answer || array_agg(v_answer[m.o]) FILTER (WHERE v_kind[m.o] = 'a'),
-                       a_finish || array_agg(v_finish[m.o]) FILTER (WHERE v_kind[m.o] = 'a'),
-                       a_prompt_tokens || array_agg(v_prompt_tokens[m.o]) FILTER (WHERE v_kind[m.o] = 'a'),
-                       a_completion_tokens || array_agg(v_completion_tokens[m.o]) FILTER (WHERE v_kind[m.o] = 'a'),
-                       a_latency_ms || array_agg(v_latency_ms[m.o]) FILTER (WHERE v_kind[m.o] = 'a'),
-                       h_task || array_agg(m.t) FILTER (WHERE v_kind[m.o] = 'h')
-                INTO a_task, a_reasoning, a_content, a_answer, a_finish, a_prompt_tokens, a_completion_tokens, a_latency_ms, h_task
+                SELECT a_task || array_agg(m.t), a_reasoning || array_agg(ra_reasoning[m.o]), a_content || array_agg(ra_content[m.o]),
+                       a_answer || array_agg(ra_answer[m.o]), a_finish || array_agg(ra_finish[m.o]),
+                       a_prompt_tokens || array_agg(ra_prompt_tokens[m.o]), a_completion_tokens || array_agg(ra_completion_tokens[m.o]),
+                       a_latency_ms || array_agg(ra_latency_ms[m.o])
+                INTO a_task, a_reasoning, a_content, a_answer, a_finish, a_prompt_tokens, a_completion_tokens, a_latency_ms
                 FROM unnest(gone_a, gone_t) AS m(o, t);
-                a_task := coalesce(a_task, '{}');
-                h_task := coalesce(h_task, '{}');
             END IF;
+            h_task := h_task || ARRAY(SELECT t.id FROM unnest(ro_id, ro_job, ro_seq, ro_kind) AS u(id, job, seq, kind)
+                                      JOIN task t ON t.job_id = u.job AND t.seq = u.seq
+                                      WHERE u.kind = 'h' AND NOT (u.id = ANY (fresh)));
         END IF;
     END IF;
 

@@ -47,8 +47,8 @@ public class TaskQueue {
     public record Stored(int answered, int fromCache) {
     }
 
-    /** store_work's call: its 40 arguments as they are added in {@link #store}. */
-    private static final String STORE_WORK = java.util.stream.IntStream.rangeClosed(1, 40).mapToObj(k -> "$" + k)
+    /** store_work's call: its 46 arguments as they are added in {@link #store}. */
+    private static final String STORE_WORK = java.util.stream.IntStream.rangeClosed(1, 46).mapToObj(k -> "$" + k)
             .collect(java.util.stream.Collectors.joining(", ", "SELECT * FROM store_work(", ")"));
 
     private final Pool pool;
@@ -115,7 +115,8 @@ public class TaskQueue {
         List<Outcome.Failed> failures = new ArrayList<>();
         List<Long> hits = new ArrayList<>();
         List<Long> released = new ArrayList<>();
-        List<Outcome> ranged = new ArrayList<>();
+        List<Outcome.Answered> rangedAnswers = new ArrayList<>();
+        List<Outcome> rangedOthers = new ArrayList<>();
         // per job: requests, failed requests, prompt tokens, completion tokens
         Map<Long, long[]> perJob = new TreeMap<>();
         // in task order, so that two replicas settling the same tasks (a lease expired under a slow worker) lock
@@ -135,7 +136,11 @@ public class TaskQueue {
                 c[1] += x.requests();
             }
             if (o.task().ranged()) {
-                ranged.add(o);
+                if (o instanceof Outcome.Answered x) {
+                    rangedAnswers.add(x);
+                } else {
+                    rangedOthers.add(o);
+                }
             } else if (o instanceof Outcome.Answered x) {
                 answered.add(x);
             } else if (o instanceof Outcome.FromCache) {
@@ -148,7 +153,7 @@ public class TaskQueue {
                 released.add(o.task().id());
             }
         }
-        List<Object> args = new ArrayList<>(40);
+        List<Object> args = new ArrayList<>(46);
         args.add(owner);
         args.add(maxAttempts);
         args.add(column(answered, x -> x.task().id(), Long[]::new));
@@ -173,24 +178,20 @@ public class TaskQueue {
             int field = k;
             args.add(column(jobs, e -> e.getValue()[field], Long[]::new));
         }
-        // samples of ranges: which sample, what became of it, and its data
-        args.add(column(ranged, o -> o.task().id(), Long[]::new));
-        args.add(column(ranged, o -> o.task().jobId(), Long[]::new));
-        args.add(column(ranged, o -> o.task().seq(), Long[]::new));
-        args.add(column(ranged, o -> o.task().itemPos(), Long[]::new));
-        args.add(column(ranged, o -> o.task().sampleIndex(), Integer[]::new));
-        args.add(column(ranged, o -> io.vertx.core.buffer.Buffer.buffer(o.task().cacheKey()), io.vertx.core.buffer.Buffer[]::new));
-        args.add(column(ranged, TaskQueue::kind, String[]::new));
-        args.add(column(ranged, o -> o instanceof Outcome.Answered x ? x.reasoning() : null, String[]::new));
-        args.add(column(ranged, o -> o instanceof Outcome.Answered x ? x.content() : null, String[]::new));
-        args.add(column(ranged, o -> o instanceof Outcome.Answered x ? x.finalAnswer() : null, String[]::new));
-        args.add(column(ranged, o -> o instanceof Outcome.Answered x ? x.finishReason() : null, String[]::new));
-        args.add(column(ranged, o -> o instanceof Outcome.Answered x ? x.promptTokens() : null, Long[]::new));
-        args.add(column(ranged, o -> o instanceof Outcome.Answered x ? x.completionTokens() : null, Long[]::new));
-        args.add(column(ranged, o -> o instanceof Outcome.Answered x ? x.latencyMs() : null, Long[]::new));
-        args.add(column(ranged, o -> o instanceof Outcome.Retry x ? x.delayMs() : null, Long[]::new));
-        args.add(column(ranged, o -> o instanceof Outcome.Retry x ? (x.counted() ? 1 : 0) : null, Integer[]::new));
-        args.add(column(ranged, o -> o instanceof Outcome.Retry x ? x.error() : o instanceof Outcome.Failed x ? x.error() : null,
+        // samples of ranges: which sample, and the answer, or what else became of it
+        addSamples(args, rangedAnswers);
+        args.add(column(rangedAnswers, Outcome.Answered::reasoning, String[]::new));
+        args.add(column(rangedAnswers, Outcome.Answered::content, String[]::new));
+        args.add(column(rangedAnswers, Outcome.Answered::finalAnswer, String[]::new));
+        args.add(column(rangedAnswers, Outcome.Answered::finishReason, String[]::new));
+        args.add(column(rangedAnswers, Outcome.Answered::promptTokens, Long[]::new));
+        args.add(column(rangedAnswers, Outcome.Answered::completionTokens, Long[]::new));
+        args.add(column(rangedAnswers, Outcome.Answered::latencyMs, Long[]::new));
+        addSamples(args, rangedOthers);
+        args.add(column(rangedOthers, TaskQueue::kind, String[]::new));
+        args.add(column(rangedOthers, o -> o instanceof Outcome.Retry x ? x.delayMs() : null, Long[]::new));
+        args.add(column(rangedOthers, o -> o instanceof Outcome.Retry x ? (x.counted() ? 1 : 0) : null, Integer[]::new));
+        args.add(column(rangedOthers, o -> o instanceof Outcome.Retry x ? x.error() : o instanceof Outcome.Failed x ? x.error() : null,
                 String[]::new));
         return pool.preparedQuery(STORE_WORK)
                 .execute(Tuple.tuple(args))
@@ -200,11 +201,19 @@ public class TaskQueue {
                 });
     }
 
-    /** The kind of a ranged outcome as store_work reads it. */
+    /** Which samples of ranges the outcomes are: id, job, seq, item position, sample index, cache key. */
+    private static void addSamples(List<Object> args, List<? extends Outcome> outcomes) {
+        args.add(column(outcomes, o -> o.task().id(), Long[]::new));
+        args.add(column(outcomes, o -> o.task().jobId(), Long[]::new));
+        args.add(column(outcomes, o -> o.task().seq(), Long[]::new));
+        args.add(column(outcomes, o -> o.task().itemPos(), Long[]::new));
+        args.add(column(outcomes, o -> o.task().sampleIndex(), Integer[]::new));
+        args.add(column(outcomes, o -> io.vertx.core.buffer.Buffer.buffer(o.task().cacheKey()), io.vertx.core.buffer.Buffer[]::new));
+    }
+
+    /** The kind of a ranged outcome other than an answer, as store_work reads it. */
     private static String kind(Outcome o) {
-        if (o instanceof Outcome.Answered) {
-            return "a";
-        } else if (o instanceof Outcome.FromCache) {
+        if (o instanceof Outcome.FromCache) {
             return "h";
         } else if (o instanceof Outcome.Retry) {
             return "r";

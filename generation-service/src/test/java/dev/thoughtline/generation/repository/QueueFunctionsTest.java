@@ -279,41 +279,57 @@ class QueueFunctionsTest {
 
     private static Uni<Integer> storeRanged(io.vertx.mutiny.sqlclient.SqlClient client, String owner, long job, List<Row> samples,
                                             String kinds) {
-        int n = samples.size();
+        List<Row> answered = new ArrayList<>();
+        List<Row> retried = new ArrayList<>();
+        for (int i = 0; i < samples.size(); i++) {
+            (kinds.charAt(i) == 'a' ? answered : retried).add(samples.get(i));
+        }
+        List<Object> args = new ArrayList<>(List.of(owner, job, (long) samples.size()));
+        addSamples(args, answered);
+        String[] text = new String[answered.size()];
+        java.util.Arrays.fill(text, "42");
+        Long[] tokens = new Long[answered.size()];
+        java.util.Arrays.fill(tokens, 10L);
+        args.addAll(List.of(text, tokens));
+        addSamples(args, retried);
+        int r = retried.size();
+        String[] kind = new String[r];
+        java.util.Arrays.fill(kind, "r");
+        Long[] delay = new Long[r];
+        java.util.Arrays.fill(delay, 0L);
+        Integer[] counted = new Integer[r];
+        java.util.Arrays.fill(counted, 1);
+        String[] error = new String[r];
+        java.util.Arrays.fill(error, "HTTP 503");
+        args.addAll(List.of(kind, delay, counted, error));
+        return client.preparedQuery("""
+                        SELECT answered FROM store_work($1, 5, '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}',
+                            '{}', '{}', '{}', ARRAY[$2::bigint], ARRAY[$3::bigint], '{0}', '{0}', '{0}',
+                            $4, $5, $6, $7, $8, $9, $10, $10, $10, $10, $11, $11, $11,
+                            $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)""")
+                .execute(Tuple.tuple(args))
+                .map(rows -> rows.iterator().next().getInteger(0));
+    }
+
+    /** Which samples the claimed rows are, as store_work takes them: id, job, seq, item position, sample index, cache key. */
+    private static void addSamples(List<Object> args, List<Row> rows) {
+        int n = rows.size();
         Long[] id = new Long[n];
+        Long[] job = new Long[n];
         Long[] seq = new Long[n];
         Long[] pos = new Long[n];
         Integer[] sample = new Integer[n];
         io.vertx.core.buffer.Buffer[] key = new io.vertx.core.buffer.Buffer[n];
-        String[] kind = new String[n];
-        String[] text = new String[n];
-        Long[] tokens = new Long[n];
-        Long[] delay = new Long[n];
-        Integer[] counted = new Integer[n];
-        String[] error = new String[n];
         for (int i = 0; i < n; i++) {
-            Row r = samples.get(i);
+            Row r = rows.get(i);
             id[i] = r.getLong(0);
+            job[i] = r.getLong(1);
             seq[i] = r.getLong(2);
             pos[i] = r.getLong(3);
             sample[i] = r.getInteger(4);
             key[i] = io.vertx.core.buffer.Buffer.buffer(r.getBuffer(6).getBytes());
-            kind[i] = kinds.substring(i, i + 1);
-            boolean answer = kind[i].equals("a");
-            text[i] = answer ? "42" : null;
-            tokens[i] = answer ? 10L : null;
-            delay[i] = answer ? null : 0L;
-            counted[i] = answer ? null : 1;
-            error[i] = answer ? null : "HTTP 503";
         }
-        Long[] jobs = new Long[n];
-        java.util.Arrays.fill(jobs, job);
-        return client.preparedQuery("""
-                        SELECT answered FROM store_work($1, 5, '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}',
-                            '{}', '{}', '{}', ARRAY[$2::bigint], ARRAY[$3::bigint], '{0}', '{0}', '{0}',
-                            $4, $5, $6, $7, $8, $9, $10, $11, $11, $11, $11, $12, $12, $12, $13, $14, $15)""")
-                .execute(Tuple.tuple(List.of(owner, job, (long) n, id, jobs, seq, pos, sample, key, kind, text, tokens, delay, counted, error)))
-                .map(rows -> rows.iterator().next().getInteger(0));
+        args.addAll(List.of(id, job, seq, pos, sample, key));
     }
 
     /** A running, loaded job of {@code tasks} tasks, one sample per item. */
