@@ -23,13 +23,23 @@ public final class FinalAnswer {
         while (at >= 0) {
             int open = text.indexOf('{', at);
             int end = open < 0 ? -1 : closing(text, open);
-            if (end > 0 && text.substring(at, open).matches("\\\\(boxed|fbox)\\s*")) {
+            if (end > 0 && onlySpaceBetween(text, at + (text.startsWith("\\boxed", at) ? 6 : 5), open)) {
                 return text.substring(open + 1, end).strip();
             }
             int before = at - 1;
             at = before < 0 ? -1 : Math.max(text.lastIndexOf("\\boxed", before), text.lastIndexOf("\\fbox", before));
         }
         return null;
+    }
+
+    /** Whether text[from, to) is blank: the command and its brace may be apart, by whitespace only. */
+    private static boolean onlySpaceBetween(String text, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (!Character.isWhitespace(text.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static int closing(String text, int open) {
