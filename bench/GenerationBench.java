@@ -19,7 +19,8 @@ import java.util.regex.Pattern;
  *
  * overhead: teacher-sim answers at once; wrk's raw rate of the same streamed request at the same concurrency,
  *   then a job of N samples through generation-service (queue, client, storage), RUNS times. Prints samples/s,
- *   the ratio to wrk's requests/s, and CPU-seconds of generation-service and of PostgreSQL per 1,000 samples.
+ *   the ratio to wrk's requests/s, CPU-seconds of generation-service and of PostgreSQL per 1,000 samples, and the
+ *   CPU of both per sample against teacher-sim's (each without its JIT compiler threads).
  * concurrency: teacher-sim with a latency profile; a job with more samples than the target concurrency; samples
  *   teacher-sim's vllm:num_requests_running each second over a steady window and prints realised/target.
  *
@@ -51,6 +52,7 @@ public class GenerationBench {
         String input = questions(q, "overhead", samples);
         String teacher = teacher(gen, sim, "overhead", c);
         List<Double> ratios = new ArrayList<>();
+        List<Double> parities = new ArrayList<>();
         // warm-up jobs first, not counted: the JIT compiles the hot paths of the service and of teacher-sim (after
         // one job of 20,000 samples both still spent a third more CPU per sample than in the runs that followed;
         // after two, C2's compiler threads still took 29% of the service's CPU in the first timed run and 17% in
@@ -86,15 +88,23 @@ public class GenerationBench {
             long stored = field(done, "done");
             double rate = stored / s;
             ratios.add(rate / raw);
+            // what the orchestrator and its database cost per sample against what the server it calls costs, both
+            // without their JIT compilers (the native executables have none)
+            double parity = (genCpu - genJit + pgCpu) / (simCpu - simJit);
+            parities.add(parity);
             System.out.printf("run %d: wrk raw %,.0f requests/s (%d connections); generation-service %,d samples stored in %.2f s = %,.0f samples/s; "
                             + "ratio %.2f; CPU-s per 1,000 samples: generation-service %.3f (JIT %.3f), PostgreSQL %.3f, teacher-sim %.3f (JIT %.3f) "
-                            + "(under wrk: teacher-sim %.3f, wrk %.3f per 1,000 requests); cores busy %.2f of 2 (requests %d, cached %d)%n",
+                            + "(under wrk: teacher-sim %.3f, wrk %.3f per 1,000 requests); cores busy %.2f of 2 (requests %d, cached %d); "
+                            + "service and PostgreSQL against teacher-sim, JIT aside: %.2f%n",
                     run, raw, c, stored, s, rate, rate / raw, genCpu * 1000 / stored, genJit * 1000 / stored, pgCpu * 1000 / stored,
                     simCpu * 1000 / stored, simJit * 1000 / stored,
-                    simPerRequest * 1000, wrkPerRequest * 1000, (genCpu + pgCpu + simCpu) / s, field(done, "requests"), field(done, "cached"));
+                    simPerRequest * 1000, wrkPerRequest * 1000, (genCpu + pgCpu + simCpu) / s, field(done, "requests"), field(done, "cached"),
+                    parity);
         }
         Collections.sort(ratios);
-        System.out.printf("median ratio: %.2f%n", ratios.get(ratios.size() / 2));
+        Collections.sort(parities);
+        System.out.printf("median ratio: %.2f; median CPU of service and PostgreSQL against teacher-sim's: %.2f%n",
+                ratios.get(ratios.size() / 2), parities.get(parities.size() / 2));
     }
 
     static void concurrency(String gen, String q, String sim, long genPid, int target) throws Exception {
