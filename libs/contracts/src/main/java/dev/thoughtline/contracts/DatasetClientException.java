@@ -6,11 +6,17 @@ import java.net.URI;
 public class DatasetClientException extends RuntimeException {
     private final URI uri;
     private final int status;
+    private final boolean retryable;
 
     public DatasetClientException(URI uri, int status, String message, Throwable cause) {
+        this(uri, status, message, cause, status == 0 || status == 429 || status >= 500);
+    }
+
+    public DatasetClientException(URI uri, int status, String message, Throwable cause, boolean retryable) {
         super(message, cause);
         this.uri = uri;
         this.status = status;
+        this.retryable = retryable;
     }
 
     public URI uri() {
@@ -22,8 +28,11 @@ public class DatasetClientException extends RuntimeException {
         return status;
     }
 
-    /** Whether trying again may help: no response, 429 or a 5xx. */
+    /**
+     * Whether trying again may help: no response, 429 or a 5xx; never a URL the policy refused, a page over its
+     * limits or a malformed one.
+     */
     public boolean retryable() {
-        return status == 0 || status == 429 || status >= 500;
+        return retryable;
     }
 }

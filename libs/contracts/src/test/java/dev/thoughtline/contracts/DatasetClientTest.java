@@ -30,6 +30,7 @@ class DatasetClientTest {
     private final AtomicInteger failuresLeft = new AtomicInteger();
     private volatile int failureStatus = 503;
     private String base;
+    private final List<String> authorizations = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @BeforeEach
     void start() throws IOException {
@@ -46,6 +47,11 @@ class DatasetClientTest {
 
     private void handle(HttpExchange ex) throws IOException {
         String path = ex.getRequestURI().getPath();
+        authorizations.add(String.valueOf(ex.getRequestHeaders().getFirst("Authorization")));
+        if (path.startsWith("/api/v1/datasets/hostile")) {
+            hostile(ex, path);
+            return;
+        }
         if (path.endsWith("/items")) {
             pageRequests.incrementAndGet();
             if (failuresLeft.getAndDecrement() > 0) {
@@ -70,6 +76,37 @@ class DatasetClientTest {
         } else {
             send(ex, 200, "{\"id\":\"7\",\"kind\":\"question\",\"status\":\"complete\",\"itemCount\":25,\"parents\":[],"
                     + "\"recipe\":{},\"createdAt\":\"2026-01-01T00:00:00Z\"}", Map.of());
+        }
+    }
+
+    /** Pages a hostile server answers: too large, too many items, a link elsewhere, an error body with junk. */
+    private void hostile(HttpExchange ex, String path) throws IOException {
+        switch (path.substring("/api/v1/datasets/hostile-".length())) {
+            case "huge/items" -> {
+                // a 100 MB page, streamed: the client must stop reading long before the end
+                ex.getResponseHeaders().add("Content-Type", Ndjson.MEDIA_TYPE);
+                ex.sendResponseHeaders(200, 0);
+                byte[] line = ("{\"id\":\"x\",\"text\":\"" + "a".repeat(1000) + "\"}\n").getBytes(StandardCharsets.UTF_8);
+                try (var out = ex.getResponseBody()) {
+                    for (int i = 0; i < 100_000; i++) {
+                        out.write(line);
+                    }
+                } catch (IOException clientWentAway) {
+                    // what the client should do
+                }
+                ex.close();
+            }
+            case "many/items" -> {
+                StringBuilder sb = new StringBuilder();
+                for (int i = 0; i < 50; i++) {
+                    sb.append("{\"id\":\"").append(i).append("\"}\n");
+                }
+                send(ex, 200, sb.toString(), Map.of());
+            }
+            case "elsewhere/items" -> send(ex, 200, "{\"id\":\"1\"}\n", Map.of("Link", "<http://127.0.0.2:" + server.getAddress().getPort()
+                    + "/api/v1/datasets/7/items?after=1&limit=10>; rel=\"next\""));
+            case "junk/items" -> send(ex, 400, "\u001b[31mSECRET-LINE-1\nline two " + "x".repeat(5000), Map.of());
+            default -> send(ex, 404, "{}", Map.of());
         }
     }
 
@@ -140,6 +177,75 @@ class DatasetClientTest {
                 .select().first(5).collect().asList().await().atMost(Duration.ofSeconds(10));
         assertThat(first).hasSize(5);
         assertThat(pageRequests.get()).isEqualTo(1);
+    }
+
+    private DatasetClient client(OutboundPolicy policy) {
+        return new DatasetClient(HttpClient.newHttpClient(), Json.newMapper(), DatasetClient.Options.defaults()
+                .withPageSize(10).withRetries(3, Duration.ofMillis(10), Duration.ofMillis(50))
+                .withPolicy(policy, () -> Map.of("Authorization", "Bearer service-token")).withMaxPageBytes(1 << 20));
+    }
+
+    @Test
+    void sendsTheServiceTokenToTheSuitesOwnOriginsOnly() {
+        OutboundPolicy suite = OutboundPolicy.of(List.of(base), List.of(), List.of(), true, false);
+        client(suite).items(DatasetRef.of(base + "/api/v1/datasets/7")).collect().asList().await().atMost(Duration.ofSeconds(10));
+        assertThat(authorizations).isNotEmpty().allMatch("Bearer service-token"::equals);
+
+        authorizations.clear();
+        OutboundPolicy elsewhere = OutboundPolicy.of(List.of("http://question-service:8080"), List.of(), List.of(), true, false);
+        client(elsewhere).items(DatasetRef.of(base + "/api/v1/datasets/7")).collect().asList().await().atMost(Duration.ofSeconds(10));
+        client(elsewhere).info(DatasetRef.of(base + "/api/v1/datasets/7")).await().atMost(Duration.ofSeconds(10));
+        assertThat(authorizations).hasSize(4).allMatch("null"::equals);
+    }
+
+    @Test
+    void refusesLoopbackUnderTheProdPolicyWithoutSendingAnything() {
+        OutboundPolicy prod = OutboundPolicy.of(List.of("http://question-service:8080"), List.of(), List.of(), false, false);
+        assertThatThrownBy(() -> client(prod).items(DatasetRef.of(base + "/api/v1/datasets/7")).collect().asList().await().atMost(Duration.ofSeconds(10)))
+                .isInstanceOfSatisfying(DatasetClientException.class, e -> {
+                    assertThat(e.retryable()).isFalse();
+                    assertThat(e.getMessage()).contains("private or loopback");
+                });
+        assertThatThrownBy(() -> client(prod).info(DatasetRef.of("http://169.254.169.254/latest/meta-data")).await().atMost(Duration.ofSeconds(10)))
+                .isInstanceOf(DatasetClientException.class).hasMessageContaining("metadata");
+        assertThat(pageRequests.get()).isZero();
+        assertThat(authorizations).isEmpty();
+    }
+
+    @Test
+    void refusesAPageLargerThanItsBudgetWithoutReadingItAll() {
+        assertThatThrownBy(() -> client(OutboundPolicy.permissive()).items(DatasetRef.of(base + "/api/v1/datasets/hostile-huge"))
+                .collect().asList().await().atMost(Duration.ofSeconds(30)))
+                .isInstanceOfSatisfying(DatasetClientException.class, e -> {
+                    assertThat(e.retryable()).isFalse();
+                    assertThat(e.getMessage()).contains("more than 1048576 bytes");
+                });
+        assertThat(authorizations).hasSize(1);
+    }
+
+    @Test
+    void refusesAPageWithMoreItemsThanAsked() {
+        assertThatThrownBy(() -> client(OutboundPolicy.permissive()).items(DatasetRef.of(base + "/api/v1/datasets/hostile-many"))
+                .collect().asList().await().atMost(Duration.ofSeconds(10)))
+                .isInstanceOf(DatasetClientException.class).hasMessageContaining("more than the 10 items asked");
+    }
+
+    @Test
+    void followsNextLinksOnTheSameOriginOnly() {
+        assertThatThrownBy(() -> client(OutboundPolicy.permissive()).items(DatasetRef.of(base + "/api/v1/datasets/hostile-elsewhere"))
+                .collect().asList().await().atMost(Duration.ofSeconds(10)))
+                .isInstanceOf(DatasetClientException.class).hasMessageContaining("another origin");
+        assertThat(authorizations).hasSize(1);
+    }
+
+    @Test
+    void echoesOnlyAShortSanitisedExcerptOfAnOutsideErrorBody() {
+        assertThatThrownBy(() -> client(OutboundPolicy.permissive()).items(DatasetRef.of(base + "/api/v1/datasets/hostile-junk"))
+                .collect().asList().await().atMost(Duration.ofSeconds(10)))
+                .isInstanceOfSatisfying(DatasetClientException.class, e -> {
+                    assertThat(e.getMessage()).contains("answered 400").contains("SECRET-LINE-1 line two")
+                            .doesNotContain("\n").doesNotContain("\u001b").hasSizeLessThan(400);
+                });
     }
 
     @Test
