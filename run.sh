@@ -77,15 +77,19 @@ else
   echo "teacher: $TEACHER_BASE_URL (${TEACHER_MODEL:?set TEACHER_MODEL to the model name the endpoint serves})"
 fi
 
+# the production outbound policy: the services reach each other, and generation-service the teacher by its origin
+SUITE="http://localhost:$Q_PORT,http://localhost:$G_PORT,http://localhost:$F_PORT,http://localhost:$E_PORT"
+TEACHER_ORIGIN="$(echo "$TEACHER_BASE_URL" | sed -E 's#^(https?://[^/]+).*#\1#')"
 service() { # service NAME DIR PORT DATABASE [ENV...]
   local name=$1 dir=$2 port=$3 db=$4; shift 4
   env QUARKUS_HTTP_PORT="$port" QUARKUS_DATASOURCE_REACTIVE_URL="$DB/$db" QUARKUS_DATASOURCE_USERNAME=postgres \
-    QUARKUS_DATASOURCE_PASSWORD=postgres THOUGHTLINE_PUBLIC_URL="http://localhost:$port" "$@" \
+    QUARKUS_DATASOURCE_PASSWORD=postgres THOUGHTLINE_PUBLIC_URL="http://localhost:$port" THOUGHTLINE_OUTBOUND_SUITE="$SUITE" "$@" \
     java -Xmx512m -jar "$dir/target/quarkus-app/quarkus-run.jar" >"$WORK/$name.log" 2>&1 &
   PIDS+=($!)
 }
 service question-service question-service "$Q_PORT" questions
-service generation-service generation-service "$G_PORT" generation TEACHER_API_KEY="${TEACHER_API_KEY:-}"
+service generation-service generation-service "$G_PORT" generation THOUGHTLINE_TEACHER_KEY_DEMO="${TEACHER_API_KEY:-}" \
+  THOUGHTLINE_OUTBOUND_ALLOW="$TEACHER_ORIGIN"
 service filter-service filter-service "$F_PORT" filters THOUGHTLINE_GENERATION_URL="http://localhost:$G_PORT"
 service eval-service eval-service "$E_PORT" evals THOUGHTLINE_GENERATION_URL="http://localhost:$G_PORT"
 n=${#PIDS[@]}
@@ -93,7 +97,7 @@ await question-service "$Q_PORT" /q/health/ready "${PIDS[$((n - 4))]}" "$WORK/qu
 await generation-service "$G_PORT" /q/health/ready "${PIDS[$((n - 3))]}" "$WORK/generation-service.log"
 await filter-service "$F_PORT" /q/health/ready "${PIDS[$((n - 2))]}" "$WORK/filter-service.log"
 await eval-service "$E_PORT" /q/health/ready "${PIDS[$((n - 1))]}" "$WORK/eval-service.log"
-echo "services: question :$Q_PORT, generation :$G_PORT, filter :$F_PORT, eval :$E_PORT (OpenAPI at /q/swagger-ui)"
+echo "services: question :$Q_PORT, generation :$G_PORT, filter :$F_PORT, eval :$E_PORT (OpenAPI at /q/openapi)"
 
 export THOUGHTLINE_QUESTION_URL="http://localhost:$Q_PORT" THOUGHTLINE_GENERATION_URL="http://localhost:$G_PORT" \
   THOUGHTLINE_FILTER_URL="http://localhost:$F_PORT" THOUGHTLINE_EVAL_URL="http://localhost:$E_PORT"

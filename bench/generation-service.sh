@@ -47,6 +47,7 @@ QUARKUS_HTTP_PORT=18081 THOUGHTLINE_PUBLIC_URL=http://localhost:18081 \
 PIDS+=($!)
 QUARKUS_DATASOURCE_REACTIVE_URL="$G_DB" QUARKUS_DATASOURCE_USERNAME=postgres QUARKUS_DATASOURCE_PASSWORD=postgres \
 QUARKUS_HTTP_PORT=18082 THOUGHTLINE_PUBLIC_URL=http://localhost:18082 \
+THOUGHTLINE_OUTBOUND_SUITE=http://localhost:18081 THOUGHTLINE_OUTBOUND_ALLOW=http://localhost:18000,http://localhost:18001 \
   java -Xmx512m ${GEN_JAVA_OPTS:-} -jar generation-service/target/quarkus-app/quarkus-run.jar >"$WORK/generation-service.log" 2>&1 &
 GEN_PID=$!
 PIDS+=($GEN_PID)

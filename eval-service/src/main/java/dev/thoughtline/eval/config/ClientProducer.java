@@ -2,6 +2,9 @@ package dev.thoughtline.eval.config;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.thoughtline.contracts.DatasetClient;
+import dev.thoughtline.contracts.OutboundPolicy;
+import dev.thoughtline.support.Outbound;
+import dev.thoughtline.support.OutboundConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
@@ -21,7 +24,7 @@ public class ClientProducer {
 
     @Produces
     @Singleton
-    DatasetClient datasetClient(ObjectMapper mapper, HttpClient http) {
-        return new DatasetClient(http, mapper, DatasetClient.Options.defaults().withHeaders(dev.thoughtline.support.BearerTokens::outgoing));
+    DatasetClient datasetClient(ObjectMapper mapper, HttpClient http, OutboundPolicy policy, OutboundConfig outbound) {
+        return new DatasetClient(http, mapper, Outbound.datasetOptions(DatasetClient.Options.defaults(), policy, outbound));
     }
 }

@@ -3,6 +3,7 @@ package dev.thoughtline.eval.rest;
 import dev.thoughtline.contracts.Ndjson;
 import dev.thoughtline.eval.service.BenchmarkService;
 import dev.thoughtline.eval.service.BenchmarkSpec;
+import dev.thoughtline.support.BulkBody;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
@@ -42,6 +43,7 @@ public class BenchmarkResource {
         return BenchmarkSpec.BUILT_IN.values();
     }
 
+    @BulkBody
     @POST
     @Consumes({Ndjson.MEDIA_TYPE, "application/jsonl", "application/x-jsonlines", MediaType.TEXT_PLAIN})
     @Produces(MediaType.APPLICATION_JSON)

@@ -2,6 +2,9 @@ package dev.thoughtline.filter.config;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.thoughtline.contracts.DatasetClient;
+import dev.thoughtline.contracts.OutboundPolicy;
+import dev.thoughtline.support.Outbound;
+import dev.thoughtline.support.OutboundConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
@@ -27,13 +30,12 @@ public class ClientProducer {
 
     @Produces
     @Singleton
-    DatasetClient datasetClient(ObjectMapper mapper, FilterConfig config) {
+    DatasetClient datasetClient(ObjectMapper mapper, FilterConfig config, OutboundPolicy policy, OutboundConfig outbound) {
         FilterConfig.Runs runs = config.runs();
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
         DatasetClient.Options options = DatasetClient.Options.defaults()
                 .withPageSize(runs.inputPageSize())
-                .withRetries(runs.inputAttempts(), runs.inputBackoff(), runs.inputBackoff().multipliedBy(20))
-                .withHeaders(dev.thoughtline.support.BearerTokens::outgoing);
-        return new DatasetClient(http, mapper, options);
+                .withRetries(runs.inputAttempts(), runs.inputBackoff(), runs.inputBackoff().multipliedBy(20));
+        return new DatasetClient(http, mapper, Outbound.datasetOptions(options, policy, outbound));
     }
 }

@@ -2,6 +2,9 @@ package dev.thoughtline.generation.config;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.thoughtline.contracts.DatasetClient;
+import dev.thoughtline.contracts.OutboundPolicy;
+import dev.thoughtline.support.Outbound;
+import dev.thoughtline.support.OutboundConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
@@ -15,13 +18,13 @@ public class ClientProducer {
 
     @Produces
     @Singleton
-    DatasetClient datasetClient(ObjectMapper mapper, GenerationConfig config, HttpClient http) {
+    DatasetClient datasetClient(ObjectMapper mapper, GenerationConfig config, HttpClient http, OutboundPolicy policy,
+                                OutboundConfig outbound) {
         GenerationConfig.Jobs jobs = config.jobs();
         DatasetClient.Options options = DatasetClient.Options.defaults()
                 .withPageSize(jobs.inputPageSize())
-                .withRetries(jobs.inputAttempts(), jobs.inputBackoff(), jobs.inputBackoff().multipliedBy(20))
-                .withHeaders(dev.thoughtline.support.BearerTokens::outgoing);
-        return new DatasetClient(http, mapper, options);
+                .withRetries(jobs.inputAttempts(), jobs.inputBackoff(), jobs.inputBackoff().multipliedBy(20));
+        return new DatasetClient(http, mapper, Outbound.datasetOptions(options, policy, outbound));
     }
 
     @Produces

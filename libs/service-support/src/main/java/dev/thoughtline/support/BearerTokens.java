@@ -24,8 +24,8 @@ public class BearerTokens {
 
     private final List<byte[]> tokens = new ArrayList<>();
 
-    public BearerTokens() {
-        for (String t : ConfigProvider.getConfig().getOptionalValues("thoughtline.auth.tokens", String.class).orElse(List.of())) {
+    public BearerTokens(AuthConfig config) {
+        for (String t : config.tokens().orElse(List.of())) {
             if (!t.isBlank()) {
                 tokens.add(t.strip().getBytes(StandardCharsets.UTF_8));
             }

@@ -28,15 +28,21 @@ public final class ItemPages {
 
     /**
      * A page from rows read with {@code LIMIT limit + 1} (the extra row says that more remain): one line per row up to
-     * {@code limit}, each written by {@code writer}; the first column of each row is its cursor.
+     * {@code limit}, each written by {@code writer}; the first column of each row is its cursor. A query that cuts its
+     * page to a byte budget ({@link #budgeted}) adds a column {@code fetched}: the rows it read before the cut, so
+     * that a cut page links to the next one too.
      */
     public static Page render(com.fasterxml.jackson.core.JsonFactory json, io.vertx.mutiny.sqlclient.RowSet<io.vertx.mutiny.sqlclient.Row> rows,
                               int limit, RowWriter writer) {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(Math.max(1024, rows.size() * 1024));
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(Math.max(1024, Math.min(rows.size(), limit) * 256));
         int count = 0;
         long last = -1;
+        long fetched = rows.size();
         try (com.fasterxml.jackson.core.JsonGenerator g = json.createGenerator(out)) {
             for (io.vertx.mutiny.sqlclient.Row r : rows) {
+                if (count == 0 && r.getColumnIndex("fetched") >= 0) {
+                    fetched = r.getLong("fetched");
+                }
                 if (count == limit) {
                     break;
                 }
@@ -49,7 +55,20 @@ public final class ItemPages {
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-        return new Page(Buffer.buffer(out.toByteArray()), count, rows.size() > limit ? Long.toString(last) : null);
+        return new Page(Buffer.buffer(out.toByteArray()), count, fetched > count ? Long.toString(last) : null);
+    }
+
+    /**
+     * A page query cut to a byte budget, around {@code inner}: a query whose first column is the cursor {@code k},
+     * which selects {@code bytes} (an estimate of the row's size, e.g. the sum of its texts' {@code octet_length}, which
+     * reads no TOASTed value) and ends in {@code ORDER BY k LIMIT limit + 1}. The page keeps rows while their running
+     * size stays within the budget parameter {@code $budget}, and always its first row; {@code fetched} tells
+     * {@link #render} how many rows there were before the cut. Texts of rows past the cut are never read.
+     */
+    public static String budgeted(String inner, int budgetParameter) {
+        return "SELECT * FROM (SELECT x.*, sum(x.bytes) OVER (ORDER BY x.k ROWS UNBOUNDED PRECEDING) AS running, "
+                + "row_number() OVER (ORDER BY x.k) AS rn, count(*) OVER () AS fetched FROM (" + inner + ") x) p "
+                + "WHERE p.rn = 1 OR p.running <= $" + budgetParameter + " ORDER BY p.k";
     }
 
     /** The position after which a page starts: 0 (the start) when absent. Cursors are non-negative integers. */
@@ -82,14 +101,15 @@ public final class ItemPages {
         return n;
     }
 
-    /** The page as the response: NDJSON, its item count, and the next page's link with the same limit. */
+    /** The page as the response: NDJSON, its item count, and the next page's link with the same limit (if one was asked). */
     public static Response response(Page page, UriInfo uri, String limit) {
         Response.ResponseBuilder r = Response.ok(page.ndjson(), Ndjson.MEDIA_TYPE).header("X-Item-Count", page.count());
         if (page.next() != null) {
-            r.header("Link", LinkHeader.next(uri.getRequestUriBuilder()
-                    .replaceQueryParam("after", page.next())
-                    .replaceQueryParam("limit", limit)
-                    .build()));
+            jakarta.ws.rs.core.UriBuilder next = uri.getRequestUriBuilder().replaceQueryParam("after", page.next());
+            if (limit != null && !limit.isEmpty()) {
+                next.replaceQueryParam("limit", limit);
+            }
+            r.header("Link", LinkHeader.next(next.build()));
         }
         return r.build();
     }

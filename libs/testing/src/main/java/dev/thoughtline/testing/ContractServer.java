@@ -26,10 +26,13 @@ public final class ContractServer implements AutoCloseable {
     private final Map<Long, List<String>> datasets = new ConcurrentHashMap<>();
     private final Map<Long, String> status = new ConcurrentHashMap<>();
     private final Map<Long, String> kinds = new ConcurrentHashMap<>();
+    private final java.util.Set<String> authorizations = ConcurrentHashMap.newKeySet();
     private long next = 1;
 
     public ContractServer() {
         server = vertx.createHttpServer().requestHandler(req -> {
+            String auth = req.getHeader("Authorization");
+            authorizations.add(auth == null ? "none" : auth);
             String[] parts = req.path().split("/");
             // /api/v1/datasets/{id}[/items]
             long id;
@@ -102,6 +105,16 @@ public final class ContractServer implements AutoCloseable {
         status.put(id, datasetStatus);
         kinds.put(id, kind);
         return url(id);
+    }
+
+    /** The distinct {@code Authorization} header values requests carried ("none" for none). */
+    public java.util.Set<String> authorizations() {
+        return java.util.Set.copyOf(authorizations);
+    }
+
+    /** Its origin, {@code http://localhost:PORT}: what a service's outbound policy must allow to read from it. */
+    public String origin() {
+        return "http://localhost:" + server.actualPort();
     }
 
     /** A DatasetRef that answers 404. */

@@ -40,6 +40,8 @@ public final class GenerationServiceProcess implements AutoCloseable {
             int port = QuarkusProcess.freePort();
             Map<String, String> all = new HashMap<>();
             all.put("THOUGHTLINE_WORKER_POLL_INTERVAL", "50ms");
+            // the calling service under test, its inputs and teacher-sim all run on loopback, on ports chosen later
+            all.put("THOUGHTLINE_OUTBOUND_PRIVATE", "allow");
             all.putAll(env);
             process = QuarkusProcess.start(jar, port, pg, all, Path.of("target", "generation-service.log"), "256m");
             String base = "http://localhost:" + port;

@@ -4,6 +4,7 @@ import dev.thoughtline.support.ApiException;
 import dev.thoughtline.contracts.Ndjson;
 import dev.thoughtline.question.repository.ImportRunRepository;
 import dev.thoughtline.question.service.ImportService;
+import dev.thoughtline.support.BulkBody;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Uni;
@@ -40,6 +41,7 @@ public class ImportResource {
         this.views = views;
     }
 
+    @BulkBody
     @POST
     @Consumes({Ndjson.MEDIA_TYPE, "application/jsonl", "application/x-jsonlines", MediaType.APPLICATION_JSON,
             MediaType.TEXT_PLAIN, MediaType.APPLICATION_OCTET_STREAM})

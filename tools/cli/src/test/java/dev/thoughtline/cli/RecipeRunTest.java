@@ -61,6 +61,7 @@ class RecipeRunTest {
             ports.put(s, QuarkusProcess.freePort());
         }
         String generation = "http://localhost:" + ports.get("generation-service");
+        String suite = String.join(",", ports.values().stream().map(p -> "http://localhost:" + p).toList());
         for (String s : SERVICES) {
             Map<String, String> env = new LinkedHashMap<>();
             env.put("QUARKUS_DATASOURCE_REACTIVE_URL", pg.reactiveUrl(s.replace("-service", "")));
@@ -69,6 +70,9 @@ class RecipeRunTest {
             // access by tokens, as in a cluster: each service accepts two and calls the others with one
             env.put("THOUGHTLINE_AUTH_TOKENS", TOKEN + ",another-one");
             env.put("THOUGHTLINE_AUTH_TOKEN", TOKEN);
+            // the production outbound policy: the suite's services, and teacher-sim on loopback by its origin
+            env.put("THOUGHTLINE_OUTBOUND_SUITE", suite);
+            env.put("THOUGHTLINE_OUTBOUND_ALLOW", sim.baseUrl().substring(0, sim.baseUrl().indexOf("/v1")));
             processes.add(QuarkusProcess.start(jar(s), ports.get(s), pg, env, Path.of("target", s + ".log"), "256m"));
             urls.put(s, "http://localhost:" + ports.get(s));
         }

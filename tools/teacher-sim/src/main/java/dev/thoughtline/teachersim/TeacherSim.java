@@ -85,6 +85,8 @@ public final class TeacherSim implements AutoCloseable {
         return config;
     }
 
+    private final java.util.Set<String> authorizations = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     /** Requests received on {@code /v1/chat/completions}. */
     public long requests() {
         return requestCounter.get();
@@ -94,6 +96,14 @@ public final class TeacherSim implements AutoCloseable {
     public long outcomes(String outcome) {
         LongAdder a = outcomes.get(outcome);
         return a == null ? 0 : a.sum();
+    }
+
+    /**
+     * The distinct {@code Authorization} header values requests under {@code /v1} carried ("none" for none), so that a
+     * test can tell which keys reached this teacher.
+     */
+    public java.util.Set<String> authorizations() {
+        return java.util.Set.copyOf(authorizations);
     }
 
     @Override
@@ -123,6 +133,10 @@ public final class TeacherSim implements AutoCloseable {
 
     private void handle(HttpServerRequest req) {
         String path = req.path();
+        if (path.startsWith("/v1/")) {
+            String auth = req.getHeader("Authorization");
+            authorizations.add(auth == null ? "none" : auth);
+        }
         switch (req.method().name() + " " + path) {
             case "GET /health" -> req.response().setStatusCode(200).end();
             case "GET /v1/models" -> json(req.response(), 200, models());
