@@ -35,6 +35,17 @@ public class Teacher extends PanacheEntityBase {
     @Column(name = "api_key_env")
     public String apiKeyEnv;
 
+    /** Set by the caller to keep this teacher's samples apart from other teachers' on the same endpoint. */
+    @Column(name = "cache_namespace")
+    public String cacheNamespace;
+
+    /**
+     * What the request cache keys by besides the request, derived by the database (migration V8): the base URL
+     * without trailing slashes and the cache namespace. Samples are shared only between teachers of one scope.
+     */
+    @Column(name = "cache_scope", insertable = false, updatable = false)
+    public String cacheScope;
+
     public Double temperature;
 
     @Column(name = "top_p")

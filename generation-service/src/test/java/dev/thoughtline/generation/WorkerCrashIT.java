@@ -99,8 +99,11 @@ class WorkerCrashIT {
     private Process launch(String name, int port) throws IOException {
         Path jar = Path.of("target", "quarkus-app", "quarkus-run.jar");
         assertThat(jar).as("the packaged application (mvn package)").exists();
+        // the production outbound policy, widened to the teacher and the input server on loopback
+        String sim = this.sim.baseUrl().substring(0, this.sim.baseUrl().indexOf("/v1"));
         return QuarkusProcess.start(jar, port, pg, Map.of("THOUGHTLINE_WORKER_ID", name, "THOUGHTLINE_WORKER_LEASE", "3s",
-                        "THOUGHTLINE_WORKER_POLL_INTERVAL", "50ms", "THOUGHTLINE_WORKER_CLAIM_BATCH", "16"),
+                        "THOUGHTLINE_WORKER_POLL_INTERVAL", "50ms", "THOUGHTLINE_WORKER_CLAIM_BATCH", "16",
+                        "THOUGHTLINE_OUTBOUND_ALLOW", sim + "," + inputs.origin()),
                 Path.of("target", "it-logs", "worker-" + name + ".log"), "256m");
     }
 

@@ -16,7 +16,15 @@ import java.util.List;
  */
 final class SseCompletion {
 
+    /** The longest line of the stream, in bytes, unless told otherwise. */
+    static final int DEFAULT_MAX_LINE_BYTES = 1 << 20;
+    /** The most characters of one sample's reasoning and content together, unless told otherwise. */
+    static final int DEFAULT_MAX_SAMPLE_CHARS = 4 << 20;
+
     private final int n;
+    private final int maxLineBytes;
+    private final int maxSampleChars;
+    private String overflow;
     private final long start;
     private byte[] pending = new byte[1024];
     private int pendingLength;
@@ -46,6 +54,9 @@ final class SseCompletion {
             if (t != null) {
                 content[index].append(t);
             }
+            if (overflow == null && reasoning[index].length() + content[index].length() > maxSampleChars) {
+                overflow = "sample " + index + " passed " + maxSampleChars + " characters";
+            }
             if (reason != null) {
                 if (finish[index] == null) {
                     finished++;
@@ -61,10 +72,20 @@ final class SseCompletion {
         }
     };
 
-    /** A completion of {@code n} samples whose request got its connection at {@code startNanos}. */
+    /** A completion of {@code n} samples whose request got its connection at {@code startNanos}, with the default limits. */
     SseCompletion(int n, long startNanos) {
+        this(n, startNanos, DEFAULT_MAX_LINE_BYTES, DEFAULT_MAX_SAMPLE_CHARS);
+    }
+
+    /**
+     * A completion of {@code n} samples whose request got its connection at {@code startNanos}; a line longer than
+     * {@code maxLineBytes} or a sample longer than {@code maxSampleChars} makes it {@link #overflow()}.
+     */
+    SseCompletion(int n, long startNanos, int maxLineBytes, int maxSampleChars) {
         this.n = n;
         this.start = startNanos;
+        this.maxLineBytes = maxLineBytes;
+        this.maxSampleChars = maxSampleChars;
         this.reasoning = new StringBuilder[n];
         this.content = new StringBuilder[n];
         this.finish = new String[n];
@@ -79,8 +100,19 @@ final class SseCompletion {
         return firstTokenNanos >= 0;
     }
 
+    /**
+     * Why this stream cannot be accepted however it goes on (a line or a sample over its limit), or null. Once set,
+     * {@link #feed} reads nothing more: the caller drops the connection.
+     */
+    String overflow() {
+        return overflow;
+    }
+
     /** The next bytes of the stream; a line may end in a later piece. */
     void feed(Buffer piece) {
+        if (overflow != null) {
+            return;
+        }
         int len = piece.length();
         if (pendingLength + len > pending.length) {
             pending = Arrays.copyOf(pending, Math.max(pending.length * 2, pendingLength + len));
@@ -117,6 +149,9 @@ final class SseCompletion {
         if (from > 0) {
             System.arraycopy(b, from, b, 0, limit - from);
             pendingLength = limit - from;
+        }
+        if (pendingLength > maxLineBytes && overflow == null) {
+            overflow = "a line of the stream passed " + maxLineBytes + " bytes";
         }
     }
 
@@ -163,7 +198,7 @@ final class SseCompletion {
 
     /** The completion, or null when the stream is incomplete: no {@code [DONE]}, a sample without a finish reason, or an unreadable chunk. */
     Completion completion() {
-        if (!done || finished < n || unreadable > 0) {
+        if (!done || finished < n || unreadable > 0 || overflow != null) {
             return null;
         }
         List<Completion.Choice> choices = new ArrayList<>(n);

@@ -41,16 +41,21 @@ public final class TeacherClient implements AutoCloseable {
      * @param maxConcurrency   the pool size: requests in flight at once
      * @param firstTokenTimeout the longest wait for the first token (the teacher may queue the request)
      * @param idleTimeout       the longest silence once tokens flow
+     * @param maxLineBytes      the longest line of the stream
+     * @param maxSampleChars    the longest sample (reasoning and content); longer fails as {@link TeacherException.Kind#TOO_LARGE}
      */
     public record Endpoint(URI baseUrl, String model, String apiKey, int maxConcurrency, Duration firstTokenTimeout,
-                           Duration idleTimeout, Duration connectTimeout) {
+                           Duration idleTimeout, Duration connectTimeout, int maxLineBytes, int maxSampleChars) {
         @Override
         public String toString() {
             return "Endpoint[baseUrl=" + baseUrl + ", model=" + model + ", apiKey=" + (apiKey == null ? "none" : "***")
                     + ", maxConcurrency=" + maxConcurrency + ", firstTokenTimeout=" + firstTokenTimeout
-                    + ", idleTimeout=" + idleTimeout + "]";
+                    + ", idleTimeout=" + idleTimeout + ", maxLineBytes=" + maxLineBytes + ", maxSampleChars=" + maxSampleChars + "]";
         }
     }
+
+    /** The most of an error response that is read. */
+    static final int MAX_ERROR_BYTES = 64 * 1024;
 
     private final Vertx vertx;
     private final ObjectMapper mapper;
@@ -156,7 +161,7 @@ public final class TeacherClient implements AutoCloseable {
                 return;
             }
             // timed from the moment a pooled connection is ours: waiting for one is not the teacher's latency
-            SseCompletion stream = new SseCompletion(n, System.nanoTime());
+            SseCompletion stream = new SseCompletion(n, System.nanoTime(), endpoint.maxLineBytes(), endpoint.maxSampleChars());
             req.response().onComplete(answered -> {
                 if (answered.failed()) {
                     idle.stop();
@@ -166,14 +171,32 @@ public final class TeacherClient implements AutoCloseable {
                 HttpClientResponse res = answered.result();
                 idle.touch(false);
                 if (res.statusCode() != 200) {
-                    res.body().onComplete(b -> {
+                    // the error's first bytes are enough to say what went wrong; a longer body is not read
+                    Buffer error = Buffer.buffer();
+                    Runnable refused = () -> {
                         idle.stop();
-                        fail(em, settled, rejected(res, b.succeeded() ? b.result() : Buffer.buffer()));
+                        fail(em, settled, rejected(res, error));
+                    };
+                    res.handler(b -> {
+                        error.appendBuffer(b, 0, Math.min(b.length(), MAX_ERROR_BYTES - error.length()));
+                        if (error.length() >= MAX_ERROR_BYTES) {
+                            refused.run();
+                            req.reset();
+                        }
                     });
+                    res.exceptionHandler(e -> refused.run());
+                    res.endHandler(v -> refused.run());
                     return;
                 }
                 res.handler(chunk -> {
                     stream.feed(chunk);
+                    if (stream.overflow() != null) {
+                        idle.stop();
+                        fail(em, settled, new TeacherException(TeacherException.Kind.TOO_LARGE, 200, null,
+                                "the answer is too large: " + stream.overflow(), null));
+                        req.reset();
+                        return;
+                    }
                     idle.touch(stream.tokensSeen());
                 });
                 res.exceptionHandler(e -> {
@@ -226,26 +249,17 @@ public final class TeacherClient implements AutoCloseable {
                 "the teacher refused the request (" + status + "): " + message, null);
     }
 
-    /** The provider's own message: {@code error.message}, {@code message}, or the body's start. */
+    /**
+     * The provider's own message ({@code error.message}, {@code message}, a problem's {@code detail}, or the body's
+     * start) as a short excerpt on one line, the key masked: it is stored with the sample and shown to callers.
+     */
     private String message(Buffer body) {
-        String text = body.toString(StandardCharsets.UTF_8);
+        String text = dev.thoughtline.contracts.Excerpt.of(body.getBytes(), 300);
         if (endpoint.apiKey() != null && !endpoint.apiKey().isEmpty()) {
             // some proxies echo the key back in their errors
             text = text.replace(endpoint.apiKey(), "***");
         }
-        try {
-            JsonNode root = mapper.readTree(text);
-            JsonNode m = root.path("error").path("message");
-            if (m.isTextual()) {
-                return m.textValue();
-            }
-            if (root.path("message").isTextual()) {
-                return root.path("message").textValue();
-            }
-        } catch (Exception notJson) {
-            // the raw text below
-        }
-        return text.length() > 500 ? text.substring(0, 500) + "..." : text;
+        return text;
     }
 
     static Duration retryAfter(String header) {

@@ -21,7 +21,12 @@ public final class TeacherException extends RuntimeException {
         /** The stream ended without {@code [DONE]} or without a finish reason: never stored as complete. Retryable. */
         BROKEN_STREAM(true),
         /** Any other 4xx: the request is wrong (unknown model, bad parameters, bad key). Not retryable. */
-        REJECTED(false);
+        REJECTED(false),
+        /**
+         * The answer passed a limit (a sample's length, a stream line's): the same request would pass it again, so it
+         * is not retried, and nothing of it is stored.
+         */
+        TOO_LARGE(false);
 
         private final boolean retryable;
 

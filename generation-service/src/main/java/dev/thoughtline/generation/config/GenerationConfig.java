@@ -98,6 +98,17 @@ public interface GenerationConfig {
         /** The longest silence once tokens flow; there is no total timeout. */
         @WithDefault("2m")
         Duration idleTimeout();
+
+        /** The longest line of a teacher's event stream, in bytes (a chunk is a few hundred). */
+        @WithDefault("1048576")
+        int maxLineBytes();
+
+        /**
+         * The longest sample, reasoning and content together, in characters (a 32K-token answer is about 130,000);
+         * a longer one fails for good, and nothing of it is stored.
+         */
+        @WithDefault("4194304")
+        int maxSampleChars();
     }
 
     /** The circuit breaker per teacher: consecutive failures open it, and no task is claimed while open. */
@@ -144,5 +155,12 @@ public interface GenerationConfig {
 
         @WithDefault("10000")
         int maxLimit();
+
+        /**
+         * A page holds fewer items than asked when its items pass this many bytes (and at least one item): 10,000
+         * traces of 32K tokens would be about a gigabyte.
+         */
+        @WithDefault("16777216")
+        long pageBytes();
     }
 }

@@ -1,6 +1,7 @@
 package dev.thoughtline.generation.repository;
 
 import dev.thoughtline.generation.Job;
+import dev.thoughtline.support.ItemPages;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
@@ -238,13 +239,15 @@ public class JobRepository {
      * One page of a job's stored samples after {@code seq}: seq, item id, question text, item metadata (JSON),
      * sample index, and the result's columns. One row more than {@code limit} says another page follows.
      */
-    public Uni<RowSet<Row>> results(long jobId, long after, int limit) {
-        return pool.preparedQuery("""
-                        SELECT r.seq, i.item_id, i.item_text, i.item_meta::text, r.sample_index, r.reasoning, r.content,
-                               r.final_answer, r.finish_reason, r.prompt_tokens, r.completion_tokens, r.latency_ms, r.cached, r.attempts
+    public Uni<RowSet<Row>> results(long jobId, long after, int limit, long pageBytes) {
+        return pool.preparedQuery(ItemPages.budgeted("""
+                        SELECT r.seq AS k, i.item_id, i.item_text, i.item_meta::text, r.sample_index, r.reasoning, r.content,
+                               r.final_answer, r.finish_reason, r.prompt_tokens, r.completion_tokens, r.latency_ms, r.cached, r.attempts,
+                               256 + octet_length(i.item_text) + octet_length(i.item_meta::text) + octet_length(r.reasoning)
+                                   + octet_length(r.content) + coalesce(octet_length(r.final_answer), 0) AS bytes
                         FROM result r JOIN job_item i ON i.job_id = r.job_id AND i.item_pos = r.item_pos
-                        WHERE r.job_id = $1 AND r.seq > $2 ORDER BY r.seq LIMIT $3""")
-                .execute(Tuple.of(jobId, after, limit + 1));
+                        WHERE r.job_id = $1 AND r.seq > $2 ORDER BY r.seq LIMIT $3""", 4))
+                .execute(Tuple.of(jobId, after, limit + 1, pageBytes));
     }
 
     /** Failed tasks of a job: item id, sample index, attempts, last error. */

@@ -19,7 +19,7 @@ import java.util.List;
 public class TeacherRepository implements PanacheRepositoryBase<Teacher, Long> {
 
     private static final String COLUMNS = "id, name, base_url, model, api_key_env, temperature, top_p, max_tokens, rpm, tpm, "
-            + "max_concurrency, input_per_mtok, output_per_mtok, supports_n, created_at";
+            + "max_concurrency, input_per_mtok, output_per_mtok, supports_n, created_at, cache_namespace, cache_scope";
 
     private final Pool pool;
 
@@ -54,21 +54,23 @@ public class TeacherRepository implements PanacheRepositoryBase<Teacher, Long> {
 
     private static Teacher detached(Row r) {
         Teacher t = new Teacher();
-        t.id = r.getLong(0);
-        t.name = r.getString(1);
-        t.baseUrl = r.getString(2);
-        t.model = r.getString(3);
-        t.apiKeyEnv = r.getString(4);
-        t.temperature = r.getDouble(5);
-        t.topP = r.getDouble(6);
-        t.maxTokens = r.getInteger(7);
-        t.rpm = r.getInteger(8);
-        t.tpm = r.getLong(9);
-        t.maxConcurrency = r.getInteger(10);
-        t.inputPerMTok = r.getDouble(11);
-        t.outputPerMTok = r.getDouble(12);
-        t.supportsN = r.getBoolean(13);
-        t.createdAt = r.getOffsetDateTime(14).toInstant();
+        t.id = r.getLong("id");
+        t.name = r.getString("name");
+        t.baseUrl = r.getString("base_url");
+        t.model = r.getString("model");
+        t.apiKeyEnv = r.getString("api_key_env");
+        t.cacheNamespace = r.getString("cache_namespace");
+        t.cacheScope = r.getString("cache_scope");
+        t.temperature = r.getDouble("temperature");
+        t.topP = r.getDouble("top_p");
+        t.maxTokens = r.getInteger("max_tokens");
+        t.rpm = r.getInteger("rpm");
+        t.tpm = r.getLong("tpm");
+        t.maxConcurrency = r.getInteger("max_concurrency");
+        t.inputPerMTok = r.getDouble("input_per_mtok");
+        t.outputPerMTok = r.getDouble("output_per_mtok");
+        t.supportsN = r.getBoolean("supports_n");
+        t.createdAt = r.getOffsetDateTime("created_at").toInstant();
         return t;
     }
 }

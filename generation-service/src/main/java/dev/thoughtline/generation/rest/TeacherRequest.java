@@ -1,16 +1,18 @@
 package dev.thoughtline.generation.rest;
 
+import dev.thoughtline.generation.service.TeacherKeys;
 import dev.thoughtline.support.ApiException;
 
 import java.net.URI;
-import java.util.regex.Pattern;
 
 /**
- * Registers a teacher. {@code apiKeyEnv} names an environment variable (from a Secret) holding the key;
- * the key itself is never sent here, stored, returned or logged.
+ * Registers a teacher. {@code apiKeyEnv} names an environment variable (from a Secret) holding the key, one of the
+ * {@code THOUGHTLINE_TEACHER_KEY_*} variables ({@link TeacherKeys}); the key itself is never sent here, stored,
+ * returned or logged. {@code cacheNamespace} keeps the teacher's samples apart from those of other teachers on the
+ * same endpoint and model (without it they share the request cache).
  */
-public record TeacherRequest(String name, String baseUrl, String model, String apiKeyEnv, Defaults defaults,
-                             Limits limits, Pricing pricing, Boolean supportsN) {
+public record TeacherRequest(String name, String baseUrl, String model, String apiKeyEnv, String cacheNamespace,
+                             Defaults defaults, Limits limits, Pricing pricing, Boolean supportsN) {
 
     /** Sampling defaults a job can override. */
     public record Defaults(Double temperature, Double topP, Integer maxTokens) {
@@ -23,8 +25,6 @@ public record TeacherRequest(String name, String baseUrl, String model, String a
     /** US dollars per million tokens. */
     public record Pricing(Double inputPerMTok, Double outputPerMTok) {
     }
-
-    private static final Pattern ENV = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
     public void validate() {
         if (name == null || name.isBlank() || name.length() > 200 || name.indexOf('\0') >= 0) {
@@ -48,8 +48,13 @@ public record TeacherRequest(String name, String baseUrl, String model, String a
         if (model == null || model.isBlank() || model.indexOf('\0') >= 0) {
             throw ApiException.badRequest("model is required: the model name the endpoint serves");
         }
-        if (apiKeyEnv != null && !ENV.matcher(apiKeyEnv).matches()) {
-            throw ApiException.badRequest("apiKeyEnv must be the name of an environment variable (letters, digits, _), not a key");
+        if (apiKeyEnv != null && !TeacherKeys.isKeyName(apiKeyEnv)) {
+            throw ApiException.badRequest("apiKeyEnv must name a teacher key variable: " + TeacherKeys.PREFIX
+                    + "NAME (capital letters, digits, _), set from a Secret; no other environment variable can hold a key");
+        }
+        if (cacheNamespace != null && (cacheNamespace.isBlank() || cacheNamespace.length() > 200
+                || cacheNamespace.chars().anyMatch(Character::isISOControl))) {
+            throw ApiException.badRequest("cacheNamespace must be 1 to 200 characters without control characters");
         }
         if (defaults != null) {
             if (defaults.temperature() != null && !(defaults.temperature() >= 0 && defaults.temperature() <= 2)) {

@@ -34,7 +34,7 @@ public class TeacherResource {
     @POST
     @Operation(summary = "Register a teacher (idempotent by name: the same settings again return it with 200)")
     public Uni<Response> register(TeacherRequest request) {
-        return teachers.register(request).map(r -> r.created()
+        return teachers.check(request).chain(() -> teachers.register(request)).map(r -> r.created()
                 ? Response.created(URI.create("/api/v1/teachers/" + r.teacher().id())).entity(r.teacher()).build()
                 : Response.ok(r.teacher()).build());
     }

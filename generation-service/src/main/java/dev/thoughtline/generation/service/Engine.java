@@ -423,13 +423,14 @@ public class Engine {
 
     private TeacherLane lane(Teacher t) {
         return lanes.computeIfAbsent(t.id, id -> {
-            String key = t.apiKeyEnv == null ? null : System.getenv(t.apiKeyEnv);
+            String key = TeacherKeys.read(t.apiKeyEnv);
             if (t.apiKeyEnv != null && key == null) {
-                Log.warnf("teacher %s: the environment variable %s is not set here; requests go without a key", t.name, t.apiKeyEnv);
+                Log.warnf("teacher %s: %s is not a teacher key variable set here; requests go without a key", t.name, t.apiKeyEnv);
             }
             GenerationConfig.Client c = config.client();
             TeacherClient client = new TeacherClient(vertx, mapper, new TeacherClient.Endpoint(URI.create(t.baseUrl), t.model, key,
-                    Math.min(t.maxConcurrency, config.worker().maxInFlight()), c.firstTokenTimeout(), c.idleTimeout(), c.connectTimeout()));
+                    Math.min(t.maxConcurrency, config.worker().maxInFlight()), c.firstTokenTimeout(), c.idleTimeout(), c.connectTimeout(),
+                    c.maxLineBytes(), c.maxSampleChars()));
             TeacherLane lane = new TeacherLane(t, client, this, config);
             metrics.gauge("thoughtline_generation_teacher_in_flight_requests", Tags.of("teacher", t.name), lane, TeacherLane::inFlight);
             return lane;

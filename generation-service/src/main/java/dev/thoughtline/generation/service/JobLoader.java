@@ -145,7 +145,7 @@ public class JobLoader {
             String meta = metadata(item).toString();
             byte[][] keys = new byte[k][];
             for (int s = 0; s < k; s++) {
-                keys[s] = CacheKeys.of(teacher.model, params, job.systemPrompt(), prompt, s);
+                keys[s] = CacheKeys.of(teacher.cacheScope, teacher.model, params, job.systemPrompt(), prompt, s);
             }
             out.add(new JobRepository.NewItem(pos, id.asText(), text, meta, prompt, keys));
         }

@@ -15,7 +15,9 @@ import dev.thoughtline.generation.repository.TeacherRepository;
 import dev.thoughtline.generation.rest.JobRequest;
 import dev.thoughtline.generation.rest.JobView;
 import dev.thoughtline.generation.rest.TeacherUsage;
+import dev.thoughtline.contracts.OutboundPolicy;
 import dev.thoughtline.support.ApiException;
+import dev.thoughtline.support.Outbound;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -53,10 +55,12 @@ public class JobService {
     private final GenerationConfig config;
     private final ObjectMapper mapper;
     private final io.vertx.core.Vertx vertx;
+    private final OutboundPolicy policy;
 
     public JobService(JobRepository jobs, TeacherRepository teachers, JobLoader loader, Engine engine, DatasetClient datasets,
-                      HttpClient http, GenerationConfig config, ObjectMapper mapper, io.vertx.core.Vertx vertx) {
+                      HttpClient http, GenerationConfig config, ObjectMapper mapper, io.vertx.core.Vertx vertx, OutboundPolicy policy) {
         this.vertx = vertx;
+        this.policy = policy;
         this.jobs = jobs;
         this.teachers = teachers;
         this.loader = loader;
@@ -244,17 +248,22 @@ public class JobService {
                 .replaceWithVoid();
     }
 
-    /** Any HTTP answer from the teacher's {@code /models} will do: a teacher that does not answer at all is refused. */
+    /**
+     * Any HTTP answer from the teacher's {@code /models} will do: a teacher that does not answer at all is refused.
+     * Its endpoint is checked against the outbound policy again first (the policy may have changed since the teacher
+     * was registered).
+     */
     private Uni<Void> probe(Teacher t) {
         String base = t.baseUrl.endsWith("/") ? t.baseUrl.substring(0, t.baseUrl.length() - 1) : t.baseUrl;
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + "/models")).GET()
-                .timeout(config.jobs().teacherProbeTimeout());
-        String key = t.apiKeyEnv == null ? null : System.getenv(t.apiKeyEnv);
-        if (key != null && !key.isEmpty()) {
+        URI models = URI.create(base + "/models");
+        HttpRequest.Builder b = HttpRequest.newBuilder(models).GET().timeout(config.jobs().teacherProbeTimeout());
+        String key = TeacherKeys.read(t.apiKeyEnv);
+        if (key != null) {
             b.header("Authorization", "Bearer " + key);
         }
-        return Uni.createFrom().completionStage(() -> http.sendAsync(b.build(), HttpResponse.BodyHandlers.discarding()))
-                .onFailure().transform(e -> ApiException.unprocessable("the teacher '" + t.name + "' at " + t.baseUrl
+        return Outbound.check(vertx, policy, models, "the teacher '" + t.name + "'", false)
+                .chain(() -> Uni.createFrom().completionStage(() -> http.sendAsync(b.build(), HttpResponse.BodyHandlers.discarding())))
+                .onFailure(e -> !(e instanceof ApiException)).transform(e -> ApiException.unprocessable("the teacher '" + t.name + "' at " + t.baseUrl
                         + " does not answer: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())))
                 .replaceWithVoid();
     }

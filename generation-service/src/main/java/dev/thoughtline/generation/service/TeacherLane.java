@@ -7,6 +7,7 @@ import dev.thoughtline.generation.client.ChatRequest;
 import dev.thoughtline.generation.client.Completion;
 import dev.thoughtline.generation.client.TeacherClient;
 import dev.thoughtline.generation.client.TeacherException;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import dev.thoughtline.generation.config.GenerationConfig;
 import dev.thoughtline.generation.repository.TaskQueue;
 import io.quarkus.logging.Log;
@@ -26,6 +27,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link Engine}. With {@code supportsN}, the samples of one item claimed together go in one request.
  */
 final class TeacherLane {
+
+    /**
+     * Completions up to this many characters (a few thousand tokens) have their final answers extracted where the
+     * answer arrived, on the event loop: linear-time, tens of microseconds. Longer ones go to a worker thread.
+     */
+    static final long INLINE_CHARS = 64 * 1024;
 
     /** A request in flight: its tasks and how to abort it. */
     private record Running(long jobId, List<Task> tasks, java.util.concurrent.atomic.AtomicReference<Cancellable> call) {
@@ -174,6 +181,21 @@ final class TeacherLane {
         }
         breaker.success();
         paid(1, c.promptTokens() + c.completionTokens());
+        meters.request("ok", c.promptTokens(), c.completionTokens(), c.latencyMs());
+        long chars = 0;
+        for (Completion.Choice choice : c.choices()) {
+            chars += choice.reasoning().length() + choice.content().length();
+        }
+        if (chars <= INLINE_CHARS) {
+            report(tasks, c);
+        } else {
+            // extracting the answer of a long completion is CPU work: not on the event loop, which serves every request
+            Infrastructure.getDefaultWorkerPool().execute(() -> report(tasks, c));
+        }
+    }
+
+    /** The outcomes of an answered request: its samples, each with its share of the usage and its final answer. */
+    private void report(List<Task> tasks, Completion c) {
         int n = tasks.size();
         for (int i = 0; i < n; i++) {
             Completion.Choice choice = c.choices().get(i);
@@ -185,7 +207,6 @@ final class TeacherLane {
             engine.report(new Outcome.Answered(tasks.get(i), teacher.id, reasoning, content,
                     FinalAnswer.of(content, reasoning), Text.clean(choice.finishReason()), pt, ct, c.latencyMs(), i == 0 ? 1 : 0));
         }
-        meters.request("ok", c.promptTokens(), c.completionTokens(), c.latencyMs());
         engine.soonIfRoom(this);
     }
 

@@ -4,12 +4,16 @@ import dev.thoughtline.generation.Teacher;
 import dev.thoughtline.generation.repository.TeacherRepository;
 import dev.thoughtline.generation.rest.TeacherRequest;
 import dev.thoughtline.generation.rest.TeacherView;
+import dev.thoughtline.contracts.OutboundPolicy;
 import dev.thoughtline.support.ApiException;
+import dev.thoughtline.support.Outbound;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import java.net.URI;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
@@ -27,16 +31,27 @@ public class TeacherService {
     }
 
     private final TeacherRepository teachers;
+    private final OutboundPolicy policy;
+    private final Vertx vertx;
 
-    public TeacherService(TeacherRepository teachers) {
+    public TeacherService(TeacherRepository teachers, OutboundPolicy policy, Vertx vertx) {
         this.teachers = teachers;
+        this.policy = policy;
+        this.vertx = vertx;
     }
 
-    @WithTransaction
-    public Uni<Registered> register(TeacherRequest req) {
+    /** Checks a registration before {@link #register}: its fields, and its endpoint against the outbound policy. */
+    public Uni<Void> check(TeacherRequest req) {
         if (req == null) {
             throw ApiException.badRequest("the body is empty: send {name, baseUrl, model, ...}");
         }
+        req.validate();
+        return Outbound.check(vertx, policy, URI.create(req.baseUrl().strip()), "the teacher's baseUrl", true);
+    }
+
+    /** Registers a teacher that {@link #check} passed. */
+    @WithTransaction
+    public Uni<Registered> register(TeacherRequest req) {
         req.validate();
         Teacher wanted = toEntity(req);
         return teachers.findByName(wanted.name).chain(existing -> {
@@ -68,6 +83,7 @@ public class TeacherService {
         t.baseUrl = r.baseUrl().trim();
         t.model = r.model().trim();
         t.apiKeyEnv = r.apiKeyEnv();
+        t.cacheNamespace = r.cacheNamespace();
         if (r.defaults() != null) {
             t.temperature = r.defaults().temperature();
             t.topP = r.defaults().topP();
@@ -88,6 +104,7 @@ public class TeacherService {
 
     private static boolean same(Teacher a, Teacher b) {
         return a.baseUrl.equals(b.baseUrl) && a.model.equals(b.model) && Objects.equals(a.apiKeyEnv, b.apiKeyEnv)
+                && Objects.equals(a.cacheNamespace, b.cacheNamespace)
                 && Objects.equals(a.temperature, b.temperature) && Objects.equals(a.topP, b.topP)
                 && Objects.equals(a.maxTokens, b.maxTokens) && Objects.equals(a.rpm, b.rpm) && Objects.equals(a.tpm, b.tpm)
                 && a.maxConcurrency == b.maxConcurrency && a.inputPerMTok == b.inputPerMTok
@@ -95,8 +112,7 @@ public class TeacherService {
     }
 
     static TeacherView view(Teacher t) {
-        return new TeacherView(t.id, t.name, t.baseUrl, t.model, t.apiKeyEnv,
-                t.apiKeyEnv != null && System.getenv(t.apiKeyEnv) != null,
+        return new TeacherView(t.id, t.name, t.baseUrl, t.model, t.apiKeyEnv, TeacherKeys.read(t.apiKeyEnv) != null, t.cacheNamespace,
                 new TeacherRequest.Defaults(t.temperature, t.topP, t.maxTokens),
                 new TeacherRequest.Limits(t.rpm, t.tpm, t.maxConcurrency),
                 new TeacherRequest.Pricing(t.inputPerMTok, t.outputPerMTok), t.supportsN, t.createdAt);

@@ -13,6 +13,7 @@ import dev.thoughtline.generation.repository.TeacherRepository;
 import dev.thoughtline.support.ApiException;
 import dev.thoughtline.support.ItemPages;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.mutiny.sqlclient.Row;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -90,7 +91,10 @@ public class TraceDatasetService {
         long cursor = ItemPages.cursor(after);
         int size = ItemPages.limit(limit, config.items().defaultLimit(), config.items().maxLimit());
         return job(id).chain(job -> teachers.snapshotById(job.teacherId())
-                .chain(t -> jobs.results(id, cursor, size).map(rows -> render(t, rows, size))));
+                .chain(t -> jobs.results(id, cursor, size, config.items().pageBytes())
+                        // up to a page of bytes to write: not on the event loop
+                        .emitOn(Infrastructure.getDefaultWorkerPool())
+                        .map(rows -> render(t, rows, size))));
     }
 
     private ItemPages.Page render(Teacher t, io.vertx.mutiny.sqlclient.RowSet<Row> rows, int limit) {

@@ -44,7 +44,7 @@ class TeacherClientTest {
     private TeacherClient connect(Map<String, String> simSettings, String model, int concurrency, Duration idle) {
         sim = TeacherSim.start(SimConfig.defaults().with(simSettings));
         client = new TeacherClient(vertx, new ObjectMapper(), new TeacherClient.Endpoint(URI.create(sim.baseUrl()), model,
-                "sk-test", concurrency, Duration.ofSeconds(30), idle, Duration.ofSeconds(5)));
+                "sk-test", concurrency, Duration.ofSeconds(30), idle, Duration.ofSeconds(5), 1 << 20, 4 << 20));
         return client;
     }
 
@@ -138,7 +138,7 @@ class TeacherClientTest {
     @Test
     void anUnreachableTeacherIsAConnectionFailure() {
         client = new TeacherClient(vertx, new ObjectMapper(), new TeacherClient.Endpoint(URI.create("http://127.0.0.1:1/v1"),
-                "m", null, 2, Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(2)));
+                "m", null, 2, Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(2), 1 << 20, 4 << 20));
         TeacherException e = failure(client.complete(question("1 + 1", 1)));
         assertThat(e.kind()).isEqualTo(TeacherException.Kind.CONNECTION);
     }
@@ -178,10 +178,66 @@ class TeacherClientTest {
         assertThat(sim.outcomes("cancelled")).as("the teacher saw the request go away").isEqualTo(1);
     }
 
+    /**
+     * A hostile or broken teacher on a Vert.x server of its own: {@code answer} writes the response. Returns the
+     * client, with limits of 64 KiB a line and 100,000 characters a sample.
+     */
+    private TeacherClient hostile(io.vertx.core.Handler<io.vertx.core.http.HttpServerResponse> answer) throws Exception {
+        io.vertx.core.http.HttpServer server = vertx.createHttpServer()
+                .requestHandler(req -> req.body().onSuccess(b -> answer.handle(req.response())));
+        int port = server.listen(0).toCompletionStage().toCompletableFuture().get().actualPort();
+        client = new TeacherClient(vertx, new ObjectMapper(), new TeacherClient.Endpoint(URI.create("http://127.0.0.1:" + port + "/v1"),
+                "m", "sk-hostile", 2, Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(2), 64 * 1024, 100_000));
+        return client;
+    }
+
+    /** Writes {@code times} pieces made by {@code piece}, one after the other as the connection drains, while it stays open. */
+    private static void stream(io.vertx.core.http.HttpServerResponse res, int times, java.util.function.IntFunction<String> piece) {
+        if (times == 0 || res.closed()) {
+            return;
+        }
+        res.write(piece.apply(times)).onComplete(done -> stream(res, times - 1, piece));
+    }
+
+    @Test
+    void anErrorBodyOfAnySizeIsReadOnlyForItsStartAndEchoedAsAShortLine() throws Exception {
+        hostile(res -> {
+            res.setStatusCode(400).setChunked(true);
+            stream(res, 10_000, i -> i == 10_000 ? "\u001b[2J key sk-hostile leaked\n" + "x".repeat(1000) : "y".repeat(1000));
+        });
+        TeacherException e = failure(client.complete(question("1 + 1", 1)));
+        assertThat(e.kind()).isEqualTo(TeacherException.Kind.REJECTED);
+        assertThat(e.getMessage()).contains("key *** leaked").doesNotContain("sk-hostile").doesNotContain("\n")
+                .doesNotContain("\u001b").hasSizeLessThan(400);
+    }
+
+    @Test
+    void aStreamLineWithoutANewlineFailsAsTooLargeOnceItPassesTheLimit() throws Exception {
+        hostile(res -> {
+            res.setChunked(true).putHeader("Content-Type", "text/event-stream");
+            stream(res, 10_000, i -> i == 10_000 ? "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"" : "a".repeat(1000));
+        });
+        TeacherException e = failure(client.complete(question("1 + 1", 1)));
+        assertThat(e.kind()).isEqualTo(TeacherException.Kind.TOO_LARGE);
+        assertThat(e.retryable()).isFalse();
+        assertThat(e.getMessage()).contains("line");
+    }
+
+    @Test
+    void aDegenerateAnswerFailsAsTooLargeOnceItPassesTheSampleLimit() throws Exception {
+        hostile(res -> {
+            res.setChunked(true).putHeader("Content-Type", "text/event-stream");
+            stream(res, 100_000, i -> "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"" + "the the the ".repeat(10) + "\"}}]}\n\n");
+        });
+        TeacherException e = failure(client.complete(question("1 + 1", 1)));
+        assertThat(e.kind()).isEqualTo(TeacherException.Kind.TOO_LARGE);
+        assertThat(e.getMessage()).contains("100000 characters");
+    }
+
     @Test
     void theEndpointNeverPrintsItsKey() {
         TeacherClient.Endpoint e = new TeacherClient.Endpoint(URI.create("http://t/v1"), "m", "sk-secret", 1,
-                Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1));
+                Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), 1 << 20, 4 << 20);
         assertThat(e.toString()).doesNotContain("sk-secret").contains("apiKey=***");
     }
 

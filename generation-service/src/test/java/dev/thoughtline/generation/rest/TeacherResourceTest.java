@@ -29,11 +29,11 @@ class TeacherResourceTest {
     @Test
     void registersATeacherAndShowsItWithoutAnyKey() {
         String name = name();
-        long id = given().contentType(ContentType.JSON).body(teacher(name, "PATH", 64)).post("/api/v1/teachers")
+        long id = given().contentType(ContentType.JSON).body(teacher(name, "THOUGHTLINE_TEACHER_KEY_TEST", 64)).post("/api/v1/teachers")
                 .then().statusCode(201).header("Location", containsString("/api/v1/teachers/"))
                 .body("name", equalTo(name)).body("limits.maxConcurrency", equalTo(64)).body("defaults.temperature", equalTo(0.7f))
-                .body("apiKeyEnv", equalTo("PATH")).body("apiKeyPresent", equalTo(true))
-                .body(not(containsString(System.getenv("PATH"))))
+                .body("apiKeyEnv", equalTo("THOUGHTLINE_TEACHER_KEY_TEST")).body("apiKeyPresent", equalTo(true))
+                .body(not(containsString(System.getenv("THOUGHTLINE_TEACHER_KEY_TEST"))))
                 .extract().jsonPath().getLong("id");
         given().get("/api/v1/teachers/" + id).then().statusCode(200).body("model", equalTo("qwq-32b")).body("supportsN", equalTo(true));
         given().get("/api/v1/teachers").then().statusCode(200).body("name", hasItem(name));
@@ -41,7 +41,7 @@ class TeacherResourceTest {
 
     @Test
     void saysWhenTheKeysVariableIsMissingHere() {
-        given().contentType(ContentType.JSON).body(teacher(name(), "THOUGHTLINE_NO_SUCH_KEY_VAR", 4)).post("/api/v1/teachers")
+        given().contentType(ContentType.JSON).body(teacher(name(), "THOUGHTLINE_TEACHER_KEY_NO_SUCH_VAR", 4)).post("/api/v1/teachers")
                 .then().statusCode(201).body("apiKeyPresent", equalTo(false));
     }
 
