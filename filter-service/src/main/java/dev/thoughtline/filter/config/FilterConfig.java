@@ -49,6 +49,10 @@ public interface FilterConfig {
 
     /** How runs read their inputs and store their verdicts. */
     interface Runs {
+        /** A page of items served holds fewer than asked when they pass this many bytes (and at least one). */
+        @WithDefault("16777216")
+        long pageBytes();
+
         /** Items per page when reading an input or a benchmark dataset. */
         @WithDefault("1000")
         int inputPageSize();

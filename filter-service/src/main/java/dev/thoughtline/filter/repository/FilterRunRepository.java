@@ -1,6 +1,7 @@
 package dev.thoughtline.filter.repository;
 
 import dev.thoughtline.filter.FilterRun;
+import dev.thoughtline.support.ItemPages;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
@@ -79,8 +80,8 @@ public class FilterRunRepository {
             items[i] = v.item();
         }
         return pool.preparedQuery("""
-                        INSERT INTO verdict (run_id, pos, item_id, kept, dropped_by, scores, reasons, item)
-                        SELECT $1, u.pos, u.id, u.kept, u.dropped_by, u.scores::jsonb, u.reasons::jsonb, u.item::jsonb
+                        INSERT INTO verdict (run_id, pos, item_id, kept, dropped_by, scores, reasons, item, item_bytes)
+                        SELECT $1, u.pos, u.id, u.kept, u.dropped_by, u.scores::jsonb, u.reasons::jsonb, u.item::jsonb, octet_length(u.item)
                         FROM unnest($2::bigint[], $3::text[], $4::boolean[], $5::text[], $6::text[], $7::text[], $8::text[])
                              AS u(pos, id, kept, dropped_by, scores, reasons, item)""")
                 .execute(Tuple.tuple(List.<Object>of(runId, pos, ids, kept, droppedBy, scores, reasons, items))).replaceWithVoid();
@@ -100,10 +101,15 @@ public class FilterRunRepository {
     }
 
     /** Verdicts after a position, in order ({@code keptOnly} for the output view); one more than asked, to tell if more remain. */
-    public Uni<RowSet<Row>> verdicts(long runId, long after, int limit, boolean keptOnly) {
-        return pool.preparedQuery("SELECT pos, item_id, kept, dropped_by, scores::text, reasons::text, item::text FROM verdict "
-                        + "WHERE run_id = $1 AND pos > $2" + (keptOnly ? " AND kept" : "") + " ORDER BY pos LIMIT $3")
-                .execute(Tuple.of(runId, after, limit + 1));
+    /**
+     * A page of a run's verdicts after {@code after}, at most {@code limit} and about {@code pageBytes} (see
+     * {@link ItemPages#budgeted}); with {@code keptOnly}, the kept ones with their items (the view), else without.
+     */
+    public Uni<RowSet<Row>> verdicts(long runId, long after, int limit, boolean keptOnly, long pageBytes) {
+        return pool.preparedQuery(ItemPages.budgeted("SELECT pos AS k, item_id, kept, dropped_by, scores::text, reasons::text, "
+                        + (keptOnly ? "item::text, 64 + item_bytes + pg_column_size(scores) AS bytes " : "NULL AS item, 256 + pg_column_size(scores) + pg_column_size(reasons) AS bytes ")
+                        + "FROM verdict WHERE run_id = $1 AND pos > $2" + (keptOnly ? " AND kept" : "") + " ORDER BY pos LIMIT $3", 4))
+                .execute(Tuple.of(runId, after, limit + 1, pageBytes));
     }
 
     /** Stores the items alive before a stage (replacing an earlier try's). */
@@ -111,8 +117,8 @@ public class FilterRunRepository {
         return pool.withTransaction(conn -> conn.preparedQuery("DELETE FROM stage_item WHERE run_id = $1 AND stage = $2")
                 .execute(Tuple.of(runId, stage))
                 .chain(() -> conn.preparedQuery("""
-                                INSERT INTO stage_item (run_id, stage, pos, item)
-                                SELECT $1, $2, u.pos, u.item::jsonb FROM unnest($3::bigint[], $4::text[]) AS u(pos, item)""")
+                                INSERT INTO stage_item (run_id, stage, pos, item, item_bytes)
+                                SELECT $1, $2, u.pos, u.item::jsonb, octet_length(u.item) FROM unnest($3::bigint[], $4::text[]) AS u(pos, item)""")
                         .execute(Tuple.tuple(List.<Object>of(runId, stage, pos, items)))))
                 .replaceWithVoid();
     }
@@ -123,9 +129,10 @@ public class FilterRunRepository {
     }
 
     /** Stage items after a position, in order, one more than asked. */
-    public Uni<RowSet<Row>> stageItems(long runId, int stage, long after, int limit) {
-        return pool.preparedQuery("SELECT pos, item::text FROM stage_item WHERE run_id = $1 AND stage = $2 AND pos > $3 ORDER BY pos LIMIT $4")
-                .execute(Tuple.of(runId, stage, after, limit + 1));
+    public Uni<RowSet<Row>> stageItems(long runId, int stage, long after, int limit, long pageBytes) {
+        return pool.preparedQuery(ItemPages.budgeted("SELECT pos AS k, item::text, 16 + item_bytes AS bytes FROM stage_item "
+                        + "WHERE run_id = $1 AND stage = $2 AND pos > $3 ORDER BY pos LIMIT $4", 5))
+                .execute(Tuple.of(runId, stage, after, limit + 1, pageBytes));
     }
 
     private static List<FilterRun> runs(RowSet<Row> rows) {

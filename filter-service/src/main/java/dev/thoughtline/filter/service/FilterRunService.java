@@ -313,7 +313,8 @@ public class FilterRunService {
     public Uni<ItemPages.Page> stageItems(long id, int stage, String after, String limit) {
         long cursor = ItemPages.cursor(after);
         int size = ItemPages.limit(limit, 1000, 10_000);
-        return runs.stageItems(id, stage, cursor, size)
+        return runs.stageItems(id, stage, cursor, size, config.runs().pageBytes())
+                .emitOn(Infrastructure.getDefaultWorkerPool())
                 .map(rows -> ItemPages.render(mapper.getFactory(), rows, size, (g, r) -> g.writeRawValue(r.getString(1))));
     }
 
@@ -464,7 +465,9 @@ public class FilterRunService {
                 throw ApiException.conflict("dataset " + id + " is " + (r.status().equals("running") ? "building" : r.status())
                         + ": its items are served once it is complete");
             }
-            return runs.verdicts(id, cursor, size, view).map(rows -> render(rows, size, view));
+            // up to a page of bytes to parse and write: not on the event loop
+            return runs.verdicts(id, cursor, size, view, config.runs().pageBytes())
+                    .emitOn(Infrastructure.getDefaultWorkerPool()).map(rows -> render(rows, size, view));
         });
     }
 

@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.thoughtline.contracts.BoundedBody;
+import dev.thoughtline.contracts.Excerpt;
+
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -19,6 +22,9 @@ import java.util.List;
  * batches; the API key, if any, comes from an environment variable. Blocking: steps run on worker threads.
  */
 public final class RemoteEmbedder implements Embedder {
+
+    /** The largest answer read: a batch's vectors are a few megabytes at most. */
+    private static final long MAX_RESPONSE_BYTES = 256L << 20;
 
     private final URI uri;
     private final String model;
@@ -50,10 +56,10 @@ public final class RemoteEmbedder implements Embedder {
             }
             JsonNode answer;
             try {
-                HttpResponse<String> resp = http.send(r.build(), HttpResponse.BodyHandlers.ofString());
+                HttpResponse<byte[]> resp = http.send(r.build(), BoundedBody.ofByteArray(MAX_RESPONSE_BYTES));
                 if (resp.statusCode() / 100 != 2) {
                     throw new IllegalStateException("the embeddings endpoint " + uri + " answered " + resp.statusCode() + ": "
-                            + resp.body().substring(0, Math.min(300, resp.body().length())));
+                            + Excerpt.of(resp.body(), Excerpt.SHORT));
                 }
                 answer = mapper.readTree(resp.body());
             } catch (IOException e) {
@@ -68,12 +74,16 @@ public final class RemoteEmbedder implements Embedder {
             }
             float[][] ordered = new float[part.size()][];
             for (JsonNode d : data) {
+                int index = d.path("index").asInt(-1);
+                if (index < 0 || index >= ordered.length || ordered[index] != null) {
+                    throw new IllegalStateException("the embeddings endpoint " + uri + " answered a vector with a missing, repeated or unknown index");
+                }
                 JsonNode v = d.path("embedding");
                 float[] f = new float[v.size()];
                 for (int i = 0; i < f.length; i++) {
                     f[i] = (float) v.get(i).asDouble();
                 }
-                ordered[d.path("index").asInt()] = Embedder.normalise(f);
+                ordered[index] = Embedder.normalise(f);
             }
             for (float[] f : ordered) {
                 out.add(f);
