@@ -21,6 +21,43 @@ public interface EvalConfig {
 
     HuggingFace huggingface();
 
+    Lineage lineage();
+
+    /** How the leaderboard reads the lineage of models' training datasets (refs callers registered). */
+    interface Lineage {
+        /** The longest a leaderboard waits for lineage it has not cached; what is not read by then is marked unread. */
+        @WithDefault("10s")
+        Duration budget();
+
+        /** The longest wait for one description; a slower server's dataset is marked unread. */
+        @WithDefault("3s")
+        Duration requestTimeout();
+
+        /** Descriptions read per leaderboard at most. */
+        @WithDefault("200")
+        int maxDatasets();
+
+        /** Generations of parents followed at most. */
+        @WithDefault("8")
+        int maxDepth();
+
+        /** Descriptions read at once. */
+        @WithDefault("8")
+        int concurrency();
+
+        /** How long a complete dataset's description is kept (complete datasets do not change). */
+        @WithDefault("1h")
+        Duration cacheComplete();
+
+        /** How long any other description, or a failure to read one, is kept. */
+        @WithDefault("30s")
+        Duration cacheOther();
+
+        /** Descriptions kept at most. */
+        @WithDefault("10000")
+        int cacheSize();
+    }
+
     /** How eval runs sample and wait. */
     interface Runs {
         /** Sampling temperature when a run does not say. */

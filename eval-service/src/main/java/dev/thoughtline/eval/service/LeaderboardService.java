@@ -4,20 +4,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.thoughtline.contracts.DatasetClient;
-import dev.thoughtline.contracts.DatasetInfo;
-import dev.thoughtline.contracts.DatasetRef;
 import dev.thoughtline.eval.repository.EvalRepository;
 import dev.thoughtline.eval.rest.ModelView;
 import jakarta.enterprise.context.ApplicationScoped;
 
-import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -27,25 +22,22 @@ import java.util.TreeSet;
 /**
  * Models x benchmarks, each cell the latest complete result of the model on the benchmark, with each model's
  * training datasets and their ancestors (followed through {@code parents} of the contract, whichever service serves
- * them). {@code byDataset} turns this around: every dataset in any model's lineage (a source's mix, a filter run's
+ * them, bounded and cached by {@link Lineage}). {@code byDataset} turns this around: every dataset in any model's lineage (a source's mix, a filter run's
  * output, a teacher's traces) with the models trained on data derived from it and their mean score, so a recipe
  * choice is ranked by the models it produced. Blocking: lineage is read over HTTP.
  */
 @ApplicationScoped
 public class LeaderboardService {
 
-    private static final int MAX_DEPTH = 8;
-    private static final int MAX_DATASETS = 500;
-
     private final EvalRepository repository;
     private final ModelService models;
-    private final DatasetClient datasets;
+    private final Lineage lineages;
     private final ObjectMapper mapper;
 
-    public LeaderboardService(EvalRepository repository, ModelService models, DatasetClient datasets, ObjectMapper mapper) {
+    public LeaderboardService(EvalRepository repository, ModelService models, Lineage lineages, ObjectMapper mapper) {
         this.repository = repository;
         this.models = models;
-        this.datasets = datasets;
+        this.lineages = lineages;
         this.mapper = mapper;
     }
 
@@ -64,7 +56,9 @@ public class LeaderboardService {
                 cells.computeIfAbsent(s.model(), k -> new HashMap<>()).put(s.benchmark(), s);
             }
         }
-        Map<String, ObjectNode> lineage = new LinkedHashMap<>();
+        Set<String> trained = new LinkedHashSet<>();
+        all.forEach(m -> trained.addAll(m.trainedOn()));
+        Map<String, ObjectNode> lineage = lineages.of(trained);
         List<ObjectNode> rows = new ArrayList<>();
         Map<String, Set<String>> ancestorsOf = new HashMap<>();
         Map<String, Double> averages = new HashMap<>();
@@ -145,50 +139,19 @@ public class LeaderboardService {
         return out;
     }
 
-    /** The refs and every ancestor of them, breadth first; each looked up once per leaderboard. */
-    private Set<String> ancestors(List<String> refs, Map<String, ObjectNode> lineage) {
+    /** The refs and every ancestor of them that the lineage holds, breadth first. */
+    private static Set<String> ancestors(List<String> refs, Map<String, ObjectNode> lineage) {
         Set<String> seen = new LinkedHashSet<>();
-        Deque<String[]> queue = new ArrayDeque<>();
-        refs.forEach(r -> queue.add(new String[]{r, "0"}));
+        Deque<String> queue = new ArrayDeque<>(refs);
         while (!queue.isEmpty()) {
-            String[] next = queue.poll();
-            String ref = next[0];
-            int depth = Integer.parseInt(next[1]);
-            if (!seen.add(ref)) {
+            String ref = queue.poll();
+            ObjectNode node = lineage.get(ref);
+            if (node == null || !seen.add(ref)) {
                 continue;
             }
-            ObjectNode node = lineage.get(ref);
-            if (node == null) {
-                if (lineage.size() >= MAX_DATASETS) {
-                    seen.remove(ref);
-                    continue;
-                }
-                node = describe(ref);
-                lineage.put(ref, node);
-            }
-            if (depth < MAX_DEPTH) {
-                for (JsonNode p : node.path("parents")) {
-                    queue.add(new String[]{p.asText(), Integer.toString(depth + 1)});
-                }
-            }
+            node.path("parents").forEach(p -> queue.add(p.asText()));
         }
         return seen;
-    }
-
-    private ObjectNode describe(String ref) {
-        ObjectNode o = mapper.createObjectNode().put("dataset", ref);
-        try {
-            DatasetInfo info = datasets.info(DatasetRef.of(ref)).await().atMost(Duration.ofSeconds(15));
-            o.put("name", info.name()).put("kind", info.kind().name().toLowerCase(java.util.Locale.ROOT))
-                    .put("status", info.status().name().toLowerCase(java.util.Locale.ROOT)).put("itemCount", info.itemCount());
-            o.set("recipe", mapper.valueToTree(info.recipe()));
-            ArrayNode parents = o.putArray("parents");
-            info.parents().forEach(p -> parents.add(p.url()));
-        } catch (RuntimeException e) {
-            o.put("error", "cannot read it: " + e.getMessage());
-            o.putArray("parents");
-        }
-        return o;
     }
 
     private JsonNode tree(String json) {
