@@ -93,7 +93,7 @@ await question-service "$Q_PORT" /q/health/ready "${PIDS[$((n - 4))]}" "$WORK/qu
 await generation-service "$G_PORT" /q/health/ready "${PIDS[$((n - 3))]}" "$WORK/generation-service.log"
 await filter-service "$F_PORT" /q/health/ready "${PIDS[$((n - 2))]}" "$WORK/filter-service.log"
 await eval-service "$E_PORT" /q/health/ready "${PIDS[$((n - 1))]}" "$WORK/eval-service.log"
-echo "services: question :$Q_PORT, generation :$G_PORT, filter :$F_PORT, eval :$E_PORT (OpenAPI at /q/swagger-ui)"
+echo "services: question :$Q_PORT, generation :$G_PORT, filter :$F_PORT, eval :$E_PORT (OpenAPI at /q/openapi)"
 
 export THOUGHTLINE_QUESTION_URL="http://localhost:$Q_PORT" THOUGHTLINE_GENERATION_URL="http://localhost:$G_PORT" \
   THOUGHTLINE_FILTER_URL="http://localhost:$F_PORT" THOUGHTLINE_EVAL_URL="http://localhost:$E_PORT"

@@ -195,6 +195,16 @@ class KustomizeTest {
         }
     }
 
+    @Test
+    void noServiceServesSwaggerUiOutsideDevMode() throws IOException {
+        Pattern alwaysInclude = Pattern.compile("^\\s*(%[^.]+\\.)?quarkus\\.swagger-ui\\.always-include\\s*[=:]");
+        for (String s : SERVICES) {
+            Path properties = Path.of("..", s, "src", "main", "resources", "application.properties");
+            assertThat(Files.readAllLines(properties)).as("%s: Swagger UI is for dev mode only (quarkus.swagger-ui.always-include)", properties)
+                    .noneMatch(line -> alwaysInclude.matcher(line).find() && !line.strip().startsWith("%dev."));
+        }
+    }
+
     private static List<JsonNode> kind(List<JsonNode> docs, String kind) {
         return docs.stream().filter(d -> d.path("kind").asText().equals(kind)).toList();
     }
