@@ -42,6 +42,15 @@ class KustomizeTest {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final String[] SERVICES = {"question-service", "generation-service", "filter-service", "eval-service"};
     private static final Pattern SECRET_NAME = Pattern.compile("(?i).*(password|passwd|secret|token|api[_-]?key|credential).*");
+    /** Who calls whom (deploy/README.md, "Access"): the callers whose tokens each service accepts, and no others. */
+    private static final Map<String, Set<String>> CALLERS = Map.of(
+            "question-service", Set.of("clients", "question-service", "generation-service", "filter-service", "eval-service"),
+            "generation-service", Set.of("clients", "question-service", "filter-service", "eval-service"),
+            "filter-service", Set.of("clients", "question-service", "generation-service", "filter-service", "eval-service"),
+            "eval-service", Set.of("clients", "question-service", "generation-service", "filter-service"));
+    private static final String TOKEN_SECRET = "thoughtline-token-";
+    private static final Pattern REFERENCE_LIST = Pattern.compile("\\$\\(([A-Z0-9_]+)\\)(,\\$\\(([A-Z0-9_]+)\\))*");
+    private static final Pattern REFERENCE = Pattern.compile("\\$\\(([A-Z0-9_]+)\\)");
 
     /** kubectl kustomize on an overlay: its documents. */
     static List<JsonNode> render(String overlay) throws IOException, InterruptedException {
@@ -156,17 +165,128 @@ class KustomizeTest {
             });
         }
         for (JsonNode d : kind(docs, "Deployment")) {
-            for (JsonNode env : d.at("/spec/template/spec/containers/0/env")) {
-                if (SECRET_NAME.matcher(env.path("name").asText()).matches()) {
-                    assertThat(env.at("/valueFrom/secretKeyRef").isObject()).as(d.at("/metadata/name").asText() + " " + env.path("name").asText()
-                            + " comes from a Secret").isTrue();
+            JsonNode env = d.at("/spec/template/spec/containers/0/env");
+            for (int i = 0; i < env.size(); i++) {
+                JsonNode e = env.get(i);
+                String what = d.at("/metadata/name").asText() + " " + e.path("name").asText();
+                if (SECRET_NAME.matcher(e.path("name").asText()).matches()) {
+                    if (e.has("value")) {
+                        // a list Kubernetes composes from variables defined above, each from a Secret
+                        assertThat(e.path("value").asText()).as(what + " comes from Secrets").matches(REFERENCE_LIST);
+                        for (String ref : references(e.path("value").asText())) {
+                            JsonNode from = definedBefore(env, i, ref);
+                            assertThat(from).as(what + ": $(" + ref + ") is defined above it").isNotNull();
+                            assertThat(from.at("/valueFrom/secretKeyRef").isObject()).as(what + ": " + ref + " comes from a Secret").isTrue();
+                        }
+                    } else {
+                        assertThat(e.at("/valueFrom/secretKeyRef").isObject()).as(what + " comes from a Secret").isTrue();
+                    }
                 }
             }
         }
         for (String s : SERVICES) {
             JsonNode d = named(docs, "Deployment", s);
-            assertThat(d.at("/spec/template/spec/containers/0/envFrom").toString()).as(s).contains(s + "-config").contains("thoughtline-auth");
+            assertThat(d.at("/spec/template/spec/containers/0/envFrom").toString()).as(s).contains(s + "-config");
         }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "prod"})
+    void eachServiceSendsItsOwnTokenAndAcceptsOnlyItsCallers(String overlay) throws Exception {
+        List<JsonNode> docs = render(overlay);
+        for (String s : SERVICES) {
+            JsonNode env = named(docs, "Deployment", s).at("/spec/template/spec/containers/0/env");
+            JsonNode own = definedBefore(env, env.size(), "THOUGHTLINE_AUTH_TOKEN");
+            assertThat(own).as(s + " sends a token").isNotNull();
+            assertThat(own.at("/valueFrom/secretKeyRef/name").asText()).as(s + " sends its own token").isEqualTo(TOKEN_SECRET + s);
+            assertThat(own.at("/valueFrom/secretKeyRef/key").asText()).as(s).isEqualTo("token");
+
+            int at = indexOf(env, "THOUGHTLINE_AUTH_TOKENS");
+            assertThat(at).as(s + " accepts tokens").isNotNegative();
+            String list = env.get(at).path("value").asText();
+            assertThat(list).as(s + ": THOUGHTLINE_AUTH_TOKENS is composed of variables").matches(REFERENCE_LIST);
+            Set<String> callers = new java.util.TreeSet<>();
+            Set<String> referenced = new java.util.HashSet<>();
+            for (String ref : references(list)) {
+                JsonNode from = definedBefore(env, at, ref);
+                // an undefined $(VAR) stays in the list as the literal text "$(VAR)": a token anyone could send
+                assertThat(from).as(s + ": $(" + ref + ") is defined above THOUGHTLINE_AUTH_TOKENS").isNotNull();
+                JsonNode ref0 = from.at("/valueFrom/secretKeyRef");
+                assertThat(ref0.path("optional").asBoolean(false)).as(s + ": " + ref + " is required, never optional").isFalse();
+                assertThat(ref0.path("name").asText()).as(s + ": " + ref + " comes from a caller's token Secret").startsWith(TOKEN_SECRET);
+                assertThat(ref0.path("key").asText()).as(s + ": " + ref).isIn("token", "previous");
+                callers.add(ref0.path("name").asText().substring(TOKEN_SECRET.length()));
+                referenced.add(ref);
+            }
+            assertThat(callers).as(s + " accepts the tokens of its callers and of no one else").containsExactlyInAnyOrderElementsOf(CALLERS.get(s));
+            for (JsonNode e : env) {
+                String secret = e.at("/valueFrom/secretKeyRef/name").asText();
+                if (secret.startsWith(TOKEN_SECRET) && !e.path("name").asText().equals("THOUGHTLINE_AUTH_TOKEN")) {
+                    assertThat(referenced).as(s + ": " + e.path("name").asText() + " is only read into its accepted tokens").contains(e.path("name").asText());
+                }
+            }
+            for (JsonNode from : named(docs, "Deployment", s).at("/spec/template/spec/containers/0/envFrom")) {
+                assertThat(from.at("/secretRef/name").asText()).as(s + " takes no token Secret whole").doesNotStartWith(TOKEN_SECRET)
+                        .isNotEqualTo("thoughtline-auth");
+            }
+        }
+        for (JsonNode secret : kind(docs, "Secret")) {
+            assertThat(secret.path("data").has("THOUGHTLINE_AUTH_TOKENS")).as("no token list shared by all: " + secret.at("/metadata/name")).isFalse();
+        }
+        if (overlay.equals("dev")) {
+            Set<String> tokens = new java.util.HashSet<>();
+            for (String caller : List.of("clients", "question-service", "generation-service", "filter-service", "eval-service")) {
+                JsonNode secret = named(docs, "Secret", TOKEN_SECRET + caller);
+                assertThat(secret.path("data").has("previous")).as(caller).isTrue();
+                assertThat(tokens.add(secret.at("/data/token").asText())).as(caller + " has a token of its own").isTrue();
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "prod"})
+    void teacherKeysReachOnlyGenerationAndOnlyUnderTheirPrefix(String overlay) throws Exception {
+        List<JsonNode> docs = render(overlay);
+        for (JsonNode d : kind(docs, "Deployment")) {
+            String name = d.at("/metadata/name").asText();
+            for (JsonNode c : d.at("/spec/template/spec/containers")) {
+                for (JsonNode from : c.path("envFrom")) {
+                    if (from.at("/secretRef/name").asText().equals("thoughtline-teacher-keys")) {
+                        assertThat(name).as("teacher keys").isEqualTo("generation-service");
+                        assertThat(from.path("prefix").asText()).as("teacher keys' prefix").isEqualTo("THOUGHTLINE_TEACHER_KEY_");
+                    }
+                }
+                for (JsonNode e : c.path("env")) {
+                    assertThat(e.at("/valueFrom/secretKeyRef/name").asText()).as(name + " " + e.path("name").asText()).isNotEqualTo("thoughtline-teacher-keys");
+                }
+            }
+        }
+        assertThat(named(docs, "Deployment", "generation-service").at("/spec/template/spec/containers/0/envFrom").toString())
+                .contains("thoughtline-teacher-keys");
+    }
+
+    private static List<String> references(String list) {
+        List<String> refs = new ArrayList<>();
+        var m = REFERENCE.matcher(list);
+        while (m.find()) {
+            refs.add(m.group(1));
+        }
+        return refs;
+    }
+
+    private static int indexOf(JsonNode env, String name) {
+        for (int i = 0; i < env.size(); i++) {
+            if (env.get(i).path("name").asText().equals(name)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** The entry of {@code env} named {@code name} above position {@code before}, or null: what $(name) can expand to. */
+    private static JsonNode definedBefore(JsonNode env, int before, String name) {
+        int i = indexOf(env, name);
+        return i >= 0 && i < before ? env.get(i) : null;
     }
 
     @ParameterizedTest
