@@ -49,6 +49,9 @@ class KustomizeTest {
             "filter-service", Set.of("clients", "question-service", "generation-service", "filter-service", "eval-service"),
             "eval-service", Set.of("clients", "question-service", "generation-service", "filter-service"));
     private static final String TOKEN_SECRET = "thoughtline-token-";
+    /** Each service's database, owned by a role of the same name whose password Secret is thoughtline-db-ROLE. */
+    private static final Map<String, String> DATABASES = Map.of("question-service", "questions", "generation-service", "generation",
+            "filter-service", "filters", "eval-service", "evals");
     private static final Pattern REFERENCE_LIST = Pattern.compile("\\$\\(([A-Z0-9_]+)\\)(,\\$\\(([A-Z0-9_]+)\\))*");
     private static final Pattern REFERENCE = Pattern.compile("\\$\\(([A-Z0-9_]+)\\)");
 
@@ -263,6 +266,73 @@ class KustomizeTest {
         }
         assertThat(named(docs, "Deployment", "generation-service").at("/spec/template/spec/containers/0/envFrom").toString())
                 .contains("thoughtline-teacher-keys");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "prod"})
+    void eachServiceConnectsAsItsOwnRoleOwningOnlyItsDatabase(String overlay) throws Exception {
+        List<JsonNode> docs = render(overlay);
+        JsonNode cluster = named(docs, "Cluster", "thoughtline-db");
+        List<String> sql = new ArrayList<>();
+        cluster.at("/spec/bootstrap/initdb/postInitApplicationSQL").forEach(q -> sql.add(q.asText().strip().replaceAll("\\s+", " ")));
+        for (String s : SERVICES) {
+            String db = DATABASES.get(s);
+            String secret = "thoughtline-db-" + db;
+            JsonNode env = named(docs, "Deployment", s).at("/spec/template/spec/containers/0/env");
+            for (String[] v : new String[][]{{"QUARKUS_DATASOURCE_USERNAME", "username"}, {"QUARKUS_DATASOURCE_PASSWORD", "password"}}) {
+                JsonNode e = definedBefore(env, env.size(), v[0]);
+                assertThat(e).as(s + " " + v[0]).isNotNull();
+                assertThat(e.at("/valueFrom/secretKeyRef/name").asText()).as(s + " " + v[0] + " comes from its own role's Secret").isEqualTo(secret);
+                assertThat(e.at("/valueFrom/secretKeyRef/key").asText()).as(s + " " + v[0]).isEqualTo(v[1]);
+            }
+            assertThat(named(docs, "ConfigMap", s + "-config").at("/data/QUARKUS_DATASOURCE_REACTIVE_URL").asText()).as(s)
+                    .matches(".*/" + db + "(\\?.*)?");
+            JsonNode role = role(cluster, db);
+            assertThat(role.path("login").asBoolean()).as(db + " logs in").isTrue();
+            assertThat(role.at("/passwordSecret/name").asText()).as(db).isEqualTo(secret);
+            assertUnprivileged(role);
+            assertThat(role.path("inRoles")).as(db + " is a member of no role").isEmpty();
+            assertThat(sql).as("the database " + db + " is its role's, and no one else connects to it")
+                    .contains("CREATE DATABASE " + db + " OWNER " + db, "REVOKE ALL ON DATABASE " + db + " FROM PUBLIC");
+        }
+        // KEDA's scaler: read-only, and on generation's database only
+        JsonNode auth = named(docs, "TriggerAuthentication", named(docs, "ScaledObject", "generation-service").at("/spec/triggers/0/authenticationRef/name").asText());
+        for (JsonNode ref : auth.at("/spec/secretTargetRef")) {
+            assertThat(ref.path("name").asText()).as("KEDA's credentials").isEqualTo("thoughtline-db-generation-reader");
+        }
+        JsonNode reader = role(cluster, "generation_reader");
+        assertThat(reader.at("/passwordSecret/name").asText()).isEqualTo("thoughtline-db-generation-reader");
+        assertUnprivileged(reader);
+        assertThat(reader.path("inRoles").toString()).isEqualTo("[\"pg_read_all_data\"]");
+        assertThat(sql.stream().filter(q -> q.matches("(?i)GRANT .* TO .*generation_reader.*")))
+                .containsExactly("GRANT CONNECT ON DATABASE generation TO generation_reader");
+        assertThat(sql).as("no database owned by the CloudNativePG application user").noneMatch(q -> q.matches("(?i).*OWNER app\\b.*"));
+        for (JsonNode d : kind(docs, "Deployment")) {
+            assertThat(d.toString()).as(d.at("/metadata/name").asText() + " uses a role of its own").doesNotContain("thoughtline-db-app");
+        }
+        if (overlay.equals("dev")) {
+            for (JsonNode r : cluster.at("/spec/managed/roles")) {
+                JsonNode secret = named(docs, "Secret", r.at("/passwordSecret/name").asText());
+                assertThat(secret.path("type").asText()).isEqualTo("kubernetes.io/basic-auth");
+                assertThat(new String(java.util.Base64.getDecoder().decode(secret.at("/data/username").asText()), StandardCharsets.UTF_8))
+                        .as("the username of " + secret.at("/metadata/name").asText()).isEqualTo(r.path("name").asText());
+            }
+        }
+    }
+
+    private static JsonNode role(JsonNode cluster, String name) {
+        for (JsonNode r : cluster.at("/spec/managed/roles")) {
+            if (r.path("name").asText().equals(name)) {
+                return r;
+            }
+        }
+        return fail("the Cluster manages no role " + name);
+    }
+
+    private static void assertUnprivileged(JsonNode role) {
+        for (String attribute : List.of("superuser", "createdb", "createrole", "replication", "bypassrls")) {
+            assertThat(role.path(attribute).asBoolean(false)).as(role.path("name").asText() + " " + attribute).isFalse();
+        }
     }
 
     private static List<String> references(String list) {
