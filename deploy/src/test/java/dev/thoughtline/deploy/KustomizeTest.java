@@ -320,6 +320,57 @@ class KustomizeTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "prod"})
+    void everyServiceKnowsTheSuiteAndRefusesOtherPrivateAddresses(String overlay) throws Exception {
+        List<JsonNode> docs = render(overlay);
+        Set<String> publicUrls = new java.util.TreeSet<>();
+        for (String s : SERVICES) {
+            publicUrls.add(environment(docs, s).get("THOUGHTLINE_PUBLIC_URL"));
+        }
+        Set<String> shared = new java.util.HashSet<>();
+        named(docs, "ConfigMap", "thoughtline-config").path("data").fieldNames().forEachRemaining(shared::add);
+        for (String s : SERVICES) {
+            // envFrom's order decides which of two ConfigMaps wins a key: a service's own repeats none of the suite's
+            named(docs, "ConfigMap", s + "-config").path("data").fieldNames()
+                    .forEachRemaining(k -> assertThat(shared).as(s + "-config repeats a key of thoughtline-config").doesNotContain(k));
+            Map<String, String> env = environment(docs, s);
+            assertThat(env.get("THOUGHTLINE_OUTBOUND_SUITE")).as(s + ": the suite's origins").isNotNull();
+            assertThat(new java.util.TreeSet<>(List.of(env.get("THOUGHTLINE_OUTBOUND_SUITE").split(","))))
+                    .as(s + ": the suite's origins are the services' public URLs").isEqualTo(publicUrls);
+            assertThat(env.get("THOUGHTLINE_OUTBOUND_PRIVATE")).as(s).isEqualTo("refuse");
+            String allow = env.getOrDefault("THOUGHTLINE_OUTBOUND_ALLOW", "");
+            if (s.equals("generation-service")) {
+                // the place for an in-cluster teacher (vLLM); teacher-sim only where it runs
+                if (overlay.equals("dev")) {
+                    assertThat(List.of(allow.split(","))).as("generation-service reaches teacher-sim").contains("teacher-sim");
+                } else {
+                    assertThat(allow).as("generation-service in " + overlay).doesNotContain("teacher-sim");
+                }
+            } else {
+                assertThat(allow).as(s + " allows no private address beyond the suite").isEmpty();
+            }
+        }
+    }
+
+    /** What a service's container sees: its ConfigMaps (envFrom, a later one winning a key), then its env values. */
+    private static Map<String, String> environment(List<JsonNode> docs, String service) {
+        Map<String, String> env = new HashMap<>();
+        JsonNode c = named(docs, "Deployment", service).at("/spec/template/spec/containers/0");
+        for (JsonNode from : c.path("envFrom")) {
+            if (from.has("configMapRef")) {
+                named(docs, "ConfigMap", from.at("/configMapRef/name").asText()).path("data").fields()
+                        .forEachRemaining(e -> env.put(from.path("prefix").asText("") + e.getKey(), e.getValue().asText()));
+            }
+        }
+        for (JsonNode e : c.path("env")) {
+            if (e.has("value")) {
+                env.put(e.path("name").asText(), e.path("value").asText());
+            }
+        }
+        return env;
+    }
+
     private static JsonNode role(JsonNode cluster, String name) {
         for (JsonNode r : cluster.at("/spec/managed/roles")) {
             if (r.path("name").asText().equals(name)) {
