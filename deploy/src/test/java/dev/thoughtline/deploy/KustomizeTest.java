@@ -420,8 +420,178 @@ class KustomizeTest {
             assertThat(np.at("/spec/policyTypes").toString()).contains("Ingress");
             String rules = np.at("/spec/ingress").toString();
             assertThat(rules).doesNotContain("{}]").contains("thoughtline.dev/api-client");
+            Set<String> admitted = new java.util.TreeSet<>();
+            for (JsonNode rule : np.at("/spec/ingress")) {
+                for (JsonNode peer : rule.path("from")) {
+                    String name = peer.at("/podSelector/matchLabels/app.kubernetes.io~1name").asText();
+                    if (services().contains(name) && !peer.has("namespaceSelector")) {
+                        admitted.add(name);
+                    }
+                }
+            }
+            Set<String> callers = new java.util.TreeSet<>(CALLERS.get(s));
+            callers.remove("clients");
+            assertThat(admitted).as(s + " admits the services that call it").isEqualTo(callers);
             JsonNode pdb = named(docs, "PodDisruptionBudget", s);
             assertThat(pdb.at("/spec/selector/matchLabels/app.kubernetes.io~1name").asText()).isEqualTo(s);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "prod"})
+    void egressGoesOnlyWhereEachServiceNeedsAndNeverToLinkLocalOrPrivateAddresses(String overlay) throws Exception {
+        List<JsonNode> docs = render(overlay);
+        List<JsonNode> policies = kind(docs, "NetworkPolicy");
+        for (JsonNode np : policies) {
+            for (JsonNode rule : np.at("/spec/egress")) {
+                String what = "NetworkPolicy " + np.at("/metadata/name").asText();
+                assertThat(rule.path("to")).as(what + ": an egress rule names its destinations").isNotEmpty();
+                for (JsonNode peer : rule.path("to")) {
+                    if (peer.has("ipBlock")) {
+                        assertOutsideOnly(what, peer.path("ipBlock"));
+                        assertThat(rule.path("ports")).as(what + ": egress to addresses names its ports").isNotEmpty();
+                    } else {
+                        assertThat(peer.path("podSelector").isObject() && !peer.path("podSelector").isEmpty())
+                                .as(what + ": egress to pods names them: " + peer).isTrue();
+                    }
+                }
+            }
+        }
+        Map<String, Set<String>> outside = Map.of("generation-service", Set.of("TCP/443", "TCP/80"),
+                "question-service", Set.of("TCP/443"), "eval-service", Set.of("TCP/443"), "filter-service", Set.of());
+        for (String s : SERVICES) {
+            JsonNode pod = named(docs, "Deployment", s).at("/spec/template/metadata/labels");
+            List<JsonNode> rules = egress(policies, pod);
+            assertThat(rules).as(s + " is under an egress policy").isNotNull();
+            Set<String> peers = new java.util.TreeSet<>();
+            Set<String> outsidePorts = new java.util.TreeSet<>();
+            boolean dns = false;
+            boolean db = false;
+            for (JsonNode rule : rules) {
+                Set<String> ports = ports(rule);
+                for (JsonNode peer : rule.path("to")) {
+                    String name = peer.at("/podSelector/matchLabels/app.kubernetes.io~1name").asText();
+                    if (peer.has("ipBlock")) {
+                        outsidePorts.addAll(ports);
+                    } else if (peer.at("/namespaceSelector/matchLabels/kubernetes.io~1metadata.name").asText().equals("kube-system")
+                            && peer.at("/podSelector/matchLabels/k8s-app").asText().equals("kube-dns")) {
+                        dns |= ports.containsAll(Set.of("UDP/53", "TCP/53"));
+                    } else if (peer.at("/podSelector/matchLabels/cnpg.io~1cluster").asText().equals("thoughtline-db")) {
+                        db |= ports.equals(Set.of("TCP/5432"));
+                    } else if (services().contains(name) && !peer.has("namespaceSelector")) {
+                        assertThat(ports).as(s + " to " + name).isEqualTo(Set.of("TCP/8080"));
+                        peers.add(name);
+                    } else if (!(overlay.equals("dev") && s.equals("generation-service") && name.equals("teacher-sim"))) {
+                        fail(s + " has egress to " + peer);
+                    }
+                }
+            }
+            assertThat(dns).as(s + " reaches kube-dns on UDP and TCP 53").isTrue();
+            assertThat(db).as(s + " reaches PostgreSQL on 5432").isTrue();
+            Set<String> callees = new java.util.TreeSet<>();
+            CALLERS.forEach((callee, callers) -> {
+                if (callers.contains(s)) {
+                    callees.add(callee);
+                }
+            });
+            assertThat(peers).as(s + " reaches the services it calls").isEqualTo(callees);
+            assertThat(outsidePorts).as(s + ": outside addresses, by port").isEqualTo(outside.get(s));
+        }
+        if (overlay.equals("dev")) {
+            List<JsonNode> rules = egress(policies, named(docs, "Deployment", "teacher-sim").at("/spec/template/metadata/labels"));
+            assertThat(rules).as("teacher-sim reaches nothing").isNotNull().isEmpty();
+            assertThat(egress(policies, named(docs, "Deployment", "generation-service").at("/spec/template/metadata/labels")).toString())
+                    .as("generation-service reaches teacher-sim").contains("teacher-sim");
+        }
+    }
+
+    /** The egress rules that apply to pods with these labels, or null when no policy restricts their egress. */
+    private static List<JsonNode> egress(List<JsonNode> policies, JsonNode labels) {
+        List<JsonNode> rules = null;
+        for (JsonNode np : policies) {
+            if (np.at("/spec/policyTypes").toString().contains("\"Egress\"") && selects(np.at("/spec/podSelector"), labels)) {
+                rules = rules == null ? new ArrayList<>() : rules;
+                np.at("/spec/egress").forEach(rules::add);
+            }
+        }
+        return rules;
+    }
+
+    /** A label selector (matchLabels, matchExpressions with In, NotIn, Exists, DoesNotExist) against a pod's labels. */
+    private static boolean selects(JsonNode selector, JsonNode labels) {
+        var it = selector.path("matchLabels").fields();
+        while (it.hasNext()) {
+            var e = it.next();
+            if (!labels.path(e.getKey()).asText("\u0000").equals(e.getValue().asText())) {
+                return false;
+            }
+        }
+        for (JsonNode x : selector.path("matchExpressions")) {
+            JsonNode value = labels.get(x.path("key").asText());
+            boolean in = false;
+            for (JsonNode v : x.path("values")) {
+                in |= value != null && value.asText().equals(v.asText());
+            }
+            boolean ok = switch (x.path("operator").asText()) {
+                case "In" -> in;
+                case "NotIn" -> !in;
+                case "Exists" -> value != null;
+                case "DoesNotExist" -> value == null;
+                default -> false;
+            };
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static Set<String> ports(JsonNode rule) {
+        Set<String> ports = new java.util.TreeSet<>();
+        rule.path("ports").forEach(p -> ports.add(p.path("protocol").asText("TCP") + "/" + p.path("port").asText()));
+        return ports;
+    }
+
+    /** Ranges no egress to addresses may include: private, shared (CGNAT), link-local with the metadata address. */
+    private static final List<String> NEVER = List.of("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16");
+
+    private static void assertOutsideOnly(String what, JsonNode ipBlock) {
+        String cidr = ipBlock.path("cidr").asText();
+        assertThat(cidr).as(what + ": IPv4 only").matches("\\d+\\.\\d+\\.\\d+\\.\\d+/\\d+");
+        List<String> except = new ArrayList<>();
+        ipBlock.path("except").forEach(e -> except.add(e.asText()));
+        for (String never : NEVER) {
+            if (Cidr.of(cidr).overlaps(Cidr.of(never))) {
+                assertThat(except.stream().anyMatch(e -> Cidr.of(e).contains(Cidr.of(never))))
+                        .as(what + ": " + cidr + " leaves out " + never).isTrue();
+            }
+        }
+        assertThat(Cidr.of("169.254.169.254/32").overlaps(Cidr.of(cidr)) && except.stream().noneMatch(e -> Cidr.of(e).contains(Cidr.of("169.254.169.254/32"))))
+                .as(what + " reaches the metadata address").isFalse();
+    }
+
+    /** An IPv4 range. */
+    record Cidr(long base, int bits) {
+        static Cidr of(String s) {
+            String[] parts = s.split("/");
+            long a = 0;
+            for (String octet : parts[0].split("\\.")) {
+                a = (a << 8) | Integer.parseInt(octet);
+            }
+            int bits = Integer.parseInt(parts[1]);
+            return new Cidr(a & mask(bits), bits);
+        }
+
+        private static long mask(int bits) {
+            return bits == 0 ? 0 : (0xFFFFFFFFL << (32 - bits)) & 0xFFFFFFFFL;
+        }
+
+        boolean contains(Cidr other) {
+            return bits <= other.bits && (other.base & mask(bits)) == base;
+        }
+
+        boolean overlaps(Cidr other) {
+            return contains(other) || other.contains(this);
         }
     }
 
