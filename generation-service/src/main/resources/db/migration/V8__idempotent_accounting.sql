@@ -23,8 +23,8 @@ CREATE TYPE job_counts AS (job_id bigint, done bigint, cached bigint, failed big
 
 -- store_work's outcomes, with each outcome's requests (a_requests, r_requests, f_requests, ra_requests,
 -- ro_requests: 1 for the first sample of a request, 0 for the other samples of a request with n and for outcomes
--- that made no request) instead of sums per job. Locks are taken in store_work's order: the storer's ranges (in
--- id order), task rows, then the jobs (in id order).
+-- that made no request) instead of sums per job. Locks are taken in one order: the storer's ranges (in id order),
+-- task rows, then the jobs (in id order), whatever kinds of outcome a batch holds.
 CREATE FUNCTION store_work_once(p_owner text, p_max_attempts int,
                                 a_task bigint[], a_reasoning text[], a_content text[], a_answer text[], a_finish text[],
                                 a_prompt_tokens bigint[], a_completion_tokens bigint[], a_latency_ms bigint[], a_requests int[],
