@@ -20,8 +20,8 @@ import java.util.TreeMap;
  * <ul>
  *   <li>{@code tasks}: the previous release's (migration V6): a task row per sample, {@code claim_tasks},
  *   {@code store_outcomes};</li>
- *   <li>{@code ranges}: this release's (V7): items with their cache keys, a cursor, {@code claim_work},
- *   {@code store_work}.</li>
+ *   <li>{@code ranges}: this release's: items with their cache keys, a cursor (V7), {@code claim_work},
+ *   {@code store_work_once}.</li>
  * </ul>
  * Usage (bench/queue-sql.sh builds the classpath): java -cp CP bench/QueueSqlBench.java [RUNS=5] [SAMPLES=20000] [CHUNK=29]
  */
@@ -65,6 +65,13 @@ public class QueueSqlBench {
                         }
                         if (stored != samples) {
                             throw new IllegalStateException(path + ": " + stored + " results stored of " + samples);
+                        }
+                        try (ResultSet r = s.executeQuery("SELECT requests, completion_tokens FROM job")) {
+                            r.next();
+                            if (r.getLong(1) != samples || r.getLong(2) != 100L * samples) {
+                                throw new IllegalStateException(path + ": the job counts " + r.getLong(1) + " requests and "
+                                        + r.getLong(2) + " completion tokens for " + samples + " samples");
+                            }
                         }
                         // ticks of 10 ms, per 1,000 samples
                         double per = 10.0 * 1000 / samples;
@@ -142,7 +149,7 @@ public class QueueSqlBench {
                 """.formatted(samples / 1000 - 1, chunk);
     }
 
-    /** This release's path: items with their cache keys and a cursor; claim_work, store_work. */
+    /** This release's path: items with their cache keys and a cursor; claim_work, store_work_once. */
     static String ranges(int samples, int chunk) {
         return setup() + """
                 DO $$ DECLARE j bigint := currval('job_id_seq'); te bigint := currval('teacher_id_seq'); c0 int := cpu(); BEGIN
@@ -171,12 +178,12 @@ public class QueueSqlBench {
                     EXIT WHEN ids IS NULL;
                     n := cardinality(ids);
                     c0 := cpu();
-                    PERFORM * FROM store_work('w', 5, '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}',
-                        ARRAY[j], ARRAY[n::bigint], ARRAY[0::bigint], ARRAY[9::bigint * n], ARRAY[100::bigint * n],
+                    PERFORM * FROM store_work_once('w', 5, '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}',
+                        '{}', '{}', '{}', '{}', '{}',
                         ids, jb, sq, ps, sm, ks, array_fill(txt, ARRAY[n]), array_fill('\\boxed{12}.'::text, ARRAY[n]),
                         array_fill('12'::text, ARRAY[n]), array_fill('stop'::text, ARRAY[n]), array_fill(9::bigint, ARRAY[n]),
-                        array_fill(100::bigint, ARRAY[n]), array_fill(3::bigint, ARRAY[n]),
-                        '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}');
+                        array_fill(100::bigint, ARRAY[n]), array_fill(3::bigint, ARRAY[n]), array_fill(1, ARRAY[n]),
+                        '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}');
                     store_t := store_t + cpu() - c0;
                     COMMIT;
                   END LOOP;

@@ -15,7 +15,8 @@ public class SchemaMigrator {
 
     /** The scripts in {@code db/migration}, oldest first; a new version is appended, never edited. */
     static final List<String> SCRIPTS = List.of("V1__teachers.sql", "V2__jobs.sql", "V3__claim_function.sql",
-            "V4__store_function.sql", "V5__queue_plans.sql", "V6__claim_without_store.sql", "V7__task_ranges.sql", "V8__cache_scope.sql");
+            "V4__store_function.sql", "V5__queue_plans.sql", "V6__claim_without_store.sql", "V7__task_ranges.sql", "V8__cache_scope.sql",
+            "V9__idempotent_accounting.sql");
 
     private static final long LOCK = 0x7468_6f75_6768_7467L; // "thoughtg"
 

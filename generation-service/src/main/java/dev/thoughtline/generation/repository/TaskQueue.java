@@ -14,7 +14,6 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * The work queue in PostgreSQL. A job's fresh samples are handed out in seq order as ranges, one row per claim
@@ -47,9 +46,9 @@ public class TaskQueue {
     public record Stored(int answered, int fromCache) {
     }
 
-    /** store_work's call: its 46 arguments as they are added in {@link #store}. */
+    /** store_work_once's call: its 46 arguments as they are added in {@link #store}. */
     private static final String STORE_WORK = java.util.stream.IntStream.rangeClosed(1, 46).mapToObj(k -> "$" + k)
-            .collect(java.util.stream.Collectors.joining(", ", "SELECT * FROM store_work(", ")"));
+            .collect(java.util.stream.Collectors.joining(", ", "SELECT * FROM store_work_once(", ")"));
 
     private final Pool pool;
 
@@ -104,10 +103,12 @@ public class TaskQueue {
     }
 
     /**
-     * Stores a batch of outcomes in one round trip and one transaction (the {@code store_work} function,
-     * migration V7): results (at most one per job and seq), task states and ranges, the jobs' counters, and jobs
-     * that thereby finish. The teachers' token buckets are not touched here: what requests really cost is handed to
-     * the next claim (see {@link #claim}), so that a store never holds the row every claim locks.
+     * Stores a batch of outcomes in one round trip and one transaction (the {@code store_work_once} function):
+     * results (at most one per job and seq), task states and ranges, the jobs' counters, and jobs that thereby
+     * finish. An outcome's request and tokens are counted only when the store changes its sample, so a batch
+     * stored again after a lost reply counts nothing twice. The teachers' token buckets are not touched here:
+     * what requests really cost is handed to the next claim (see {@link #claim}), so that a store never holds the
+     * row every claim locks.
      */
     public Uni<Stored> store(String owner, List<Outcome> outcomes, int maxAttempts) {
         List<Outcome.Answered> answered = new ArrayList<>();
@@ -117,24 +118,10 @@ public class TaskQueue {
         List<Long> released = new ArrayList<>();
         List<Outcome.Answered> rangedAnswers = new ArrayList<>();
         List<Outcome> rangedOthers = new ArrayList<>();
-        // per job: requests, failed requests, prompt tokens, completion tokens
-        Map<Long, long[]> perJob = new TreeMap<>();
         // in task order, so that two replicas settling the same tasks (a lease expired under a slow worker) lock
         // their rows in the same order
         List<Outcome> inOrder = outcomes.stream().sorted(Comparator.comparingLong(o -> o.task().id())).toList();
         for (Outcome o : inOrder) {
-            long[] c = perJob.computeIfAbsent(o.task().jobId(), id -> new long[4]);
-            if (o instanceof Outcome.Answered x) {
-                c[0] += x.requests();
-                c[2] += x.promptTokens();
-                c[3] += x.completionTokens();
-            } else if (o instanceof Outcome.Retry x) {
-                c[0] += x.requests();
-                c[1] += x.requests();
-            } else if (o instanceof Outcome.Failed x) {
-                c[0] += x.requests();
-                c[1] += x.requests();
-            }
             if (o.task().ranged()) {
                 if (o instanceof Outcome.Answered x) {
                     rangedAnswers.add(x);
@@ -164,20 +151,17 @@ public class TaskQueue {
         args.add(column(answered, Outcome.Answered::promptTokens, Long[]::new));
         args.add(column(answered, Outcome.Answered::completionTokens, Long[]::new));
         args.add(column(answered, Outcome.Answered::latencyMs, Long[]::new));
+        args.add(column(answered, Outcome.Answered::requests, Integer[]::new));
         args.add(hits.toArray(Long[]::new));
         args.add(column(retries, x -> x.task().id(), Long[]::new));
         args.add(column(retries, Outcome.Retry::delayMs, Long[]::new));
         args.add(column(retries, x -> x.counted() ? 1 : 0, Integer[]::new));
         args.add(column(retries, Outcome.Retry::error, String[]::new));
+        args.add(column(retries, Outcome.Retry::requests, Integer[]::new));
         args.add(column(failures, x -> x.task().id(), Long[]::new));
         args.add(column(failures, Outcome.Failed::error, String[]::new));
+        args.add(column(failures, Outcome.Failed::requests, Integer[]::new));
         args.add(released.toArray(Long[]::new));
-        List<Map.Entry<Long, long[]>> jobs = List.copyOf(perJob.entrySet());
-        args.add(column(jobs, Map.Entry::getKey, Long[]::new));
-        for (int k = 0; k < 4; k++) {
-            int field = k;
-            args.add(column(jobs, e -> e.getValue()[field], Long[]::new));
-        }
         // samples of ranges: which sample, and the answer, or what else became of it
         addSamples(args, rangedAnswers);
         args.add(column(rangedAnswers, Outcome.Answered::reasoning, String[]::new));
@@ -187,12 +171,14 @@ public class TaskQueue {
         args.add(column(rangedAnswers, Outcome.Answered::promptTokens, Long[]::new));
         args.add(column(rangedAnswers, Outcome.Answered::completionTokens, Long[]::new));
         args.add(column(rangedAnswers, Outcome.Answered::latencyMs, Long[]::new));
+        args.add(column(rangedAnswers, Outcome.Answered::requests, Integer[]::new));
         addSamples(args, rangedOthers);
         args.add(column(rangedOthers, TaskQueue::kind, String[]::new));
         args.add(column(rangedOthers, o -> o instanceof Outcome.Retry x ? x.delayMs() : null, Long[]::new));
         args.add(column(rangedOthers, o -> o instanceof Outcome.Retry x ? (x.counted() ? 1 : 0) : null, Integer[]::new));
         args.add(column(rangedOthers, o -> o instanceof Outcome.Retry x ? x.error() : o instanceof Outcome.Failed x ? x.error() : null,
                 String[]::new));
+        args.add(column(rangedOthers, TaskQueue::requests, Integer[]::new));
         return pool.preparedQuery(STORE_WORK)
                 .execute(Tuple.tuple(args))
                 .map(rows -> {
@@ -221,6 +207,16 @@ public class TaskQueue {
             return "f";
         }
         return "l";
+    }
+
+    /** The requests an outcome other than an answer accounts for: a failed try's, or none. */
+    private static int requests(Outcome o) {
+        if (o instanceof Outcome.Retry x) {
+            return x.requests();
+        } else if (o instanceof Outcome.Failed x) {
+            return x.requests();
+        }
+        return 0;
     }
 
     private static <T, V> V[] column(List<T> rows, java.util.function.Function<T, V> field, java.util.function.IntFunction<V[]> array) {
