@@ -49,6 +49,10 @@ public interface FilterConfig {
 
     /** How runs read their inputs and store their verdicts. */
     interface Runs {
+        /** Runs a replica takes over from others and drives at once (runs submitted to it start there whatever this says). */
+        @WithDefault("4")
+        int concurrency();
+
         /** A page of items served holds fewer than asked when they pass this many bytes (and at least one). */
         @WithDefault("16777216")
         long pageBytes();

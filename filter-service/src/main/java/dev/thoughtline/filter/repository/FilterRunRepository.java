@@ -6,6 +6,7 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -28,9 +29,9 @@ public class FilterRunRepository {
         this.pool = pool;
     }
 
-    /** Inserts a run; null when the name is taken (the caller reads the existing one). */
-    public Uni<FilterRun> insert(String name, String input, String inputKind, String steps) {
-        return pool.preparedQuery("INSERT INTO filter_run (name, input, input_kind, steps) VALUES ($1, $2, $3, $4::text::jsonb) "
+    /** Inserts a run in {@code tx}; null when the name is taken (the caller reads the existing one). */
+    public Uni<FilterRun> insert(SqlClient tx, String name, String input, String inputKind, String steps) {
+        return tx.preparedQuery("INSERT INTO filter_run (name, input, input_kind, steps) VALUES ($1, $2, $3, $4::text::jsonb) "
                         + "ON CONFLICT (name) DO NOTHING RETURNING " + COLUMNS)
                 .execute(Tuple.of(name, input, inputKind, steps))
                 .map(rows -> rows.size() == 0 ? null : run(rows.iterator().next()));
@@ -50,17 +51,16 @@ public class FilterRunRepository {
         return pool.query("SELECT " + COLUMNS + " FROM filter_run ORDER BY id").execute().map(FilterRunRepository::runs);
     }
 
-    public Uni<List<FilterRun>> running() {
-        return pool.query("SELECT " + COLUMNS + " FROM filter_run WHERE status = 'running' ORDER BY id").execute()
-                .map(FilterRunRepository::runs);
+    /**
+     * Forgets the verdicts of a run still running (one taken over writes them again); never those of a run that
+     * ended, whose output may already be served.
+     */
+    public Uni<Void> clearVerdicts(SqlClient tx, long runId) {
+        return tx.preparedQuery("DELETE FROM verdict WHERE run_id = $1 AND EXISTS (SELECT 1 FROM filter_run WHERE id = $1 AND status = 'running')")
+                .execute(Tuple.of(runId)).replaceWithVoid();
     }
 
-    /** Forgets a run's verdicts (a run that restarts after a crash writes them again). */
-    public Uni<Void> clearVerdicts(long runId) {
-        return pool.preparedQuery("DELETE FROM verdict WHERE run_id = $1").execute(Tuple.of(runId)).replaceWithVoid();
-    }
-
-    public Uni<Void> insertVerdicts(long runId, List<NewVerdict> batch) {
+    public Uni<Void> insertVerdicts(SqlClient tx, long runId, List<NewVerdict> batch) {
         int n = batch.size();
         Long[] pos = new Long[n];
         String[] ids = new String[n];
@@ -79,7 +79,7 @@ public class FilterRunRepository {
             reasons[i] = v.reasons();
             items[i] = v.item();
         }
-        return pool.preparedQuery("""
+        return tx.preparedQuery("""
                         INSERT INTO verdict (run_id, pos, item_id, kept, dropped_by, scores, reasons, item, item_bytes)
                         SELECT $1, u.pos, u.id, u.kept, u.dropped_by, u.scores::jsonb, u.reasons::jsonb, u.item::jsonb, octet_length(u.item)
                         FROM unnest($2::bigint[], $3::text[], $4::boolean[], $5::text[], $6::text[], $7::text[], $8::text[])
@@ -87,17 +87,19 @@ public class FilterRunRepository {
                 .execute(Tuple.tuple(List.<Object>of(runId, pos, ids, kept, droppedBy, scores, reasons, items))).replaceWithVoid();
     }
 
-    public Uni<Void> complete(long runId, long items, long kept, String stats) {
-        return pool.preparedQuery("""
+    /** Completes a running run; false when it is not running (it ended before). */
+    public Uni<Boolean> complete(SqlClient tx, long runId, long items, long kept, String stats) {
+        return tx.preparedQuery("""
                         UPDATE filter_run SET status = 'complete', item_count = $2, kept_count = $3, stats = $4::text::jsonb,
                                               finished_at = now(), error = NULL
-                        WHERE id = $1""")
-                .execute(Tuple.of(runId, items, kept, stats)).replaceWithVoid();
+                        WHERE id = $1 AND status = 'running'""")
+                .execute(Tuple.of(runId, items, kept, stats)).map(rows -> rows.rowCount() == 1);
     }
 
-    public Uni<Void> fail(long runId, String error) {
-        return pool.preparedQuery("UPDATE filter_run SET status = 'failed', error = $2, finished_at = now() WHERE id = $1")
-                .execute(Tuple.of(runId, error)).replaceWithVoid();
+    /** Fails a running run; false when it is not running. */
+    public Uni<Boolean> fail(SqlClient tx, long runId, String error) {
+        return tx.preparedQuery("UPDATE filter_run SET status = 'failed', error = $2, finished_at = now() WHERE id = $1 AND status = 'running'")
+                .execute(Tuple.of(runId, error)).map(rows -> rows.rowCount() == 1);
     }
 
     /** Verdicts after a position, in order ({@code keptOnly} for the output view); one more than asked, to tell if more remain. */
@@ -112,14 +114,14 @@ public class FilterRunRepository {
                 .execute(Tuple.of(runId, after, limit + 1, pageBytes));
     }
 
-    /** Stores the items alive before a stage (replacing an earlier try's). */
-    public Uni<Void> replaceStage(long runId, int stage, Long[] pos, String[] items) {
-        return pool.withTransaction(conn -> conn.preparedQuery("DELETE FROM stage_item WHERE run_id = $1 AND stage = $2")
+    /** Stores the items alive before a stage (replacing an earlier try's), in {@code conn}'s transaction. */
+    public Uni<Void> replaceStage(SqlClient conn, long runId, int stage, Long[] pos, String[] items) {
+        return conn.preparedQuery("DELETE FROM stage_item WHERE run_id = $1 AND stage = $2")
                 .execute(Tuple.of(runId, stage))
                 .chain(() -> conn.preparedQuery("""
                                 INSERT INTO stage_item (run_id, stage, pos, item, item_bytes)
                                 SELECT $1, $2, u.pos, u.item::jsonb, octet_length(u.item) FROM unnest($3::bigint[], $4::text[]) AS u(pos, item)""")
-                        .execute(Tuple.tuple(List.<Object>of(runId, stage, pos, items)))))
+                        .execute(Tuple.tuple(List.<Object>of(runId, stage, pos, items))))
                 .replaceWithVoid();
     }
 

@@ -21,11 +21,13 @@ import dev.thoughtline.filter.rest.FilterRunView;
 import dev.thoughtline.filter.service.steps.Steps;
 import dev.thoughtline.support.ApiException;
 import dev.thoughtline.support.ItemPages;
+import dev.thoughtline.support.WorkLeases;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -41,21 +43,29 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Filter runs: validation and submission, the run itself (read the input, apply the steps in order on a worker
  * thread, store the verdicts, record per-step statistics), and the views of runs, verdicts and output datasets.
- * A run that was running when the service stopped runs again at startup.
+ * A run is owned by one replica at a time through a lease ({@link WorkLeases}); a replica takes over the runs of one that
+ * died or stopped and runs them again from their start (LLM steps reuse their generation jobs by name).
  */
 @ApplicationScoped
 public class FilterRunService {
 
+    /** The kind of work a filter run is to {@link WorkLeases}. */
+    static final String KIND = "filter-run";
+
     private final FilterRunRepository runs;
+    private final Pool pool;
+    private final WorkLeases leases;
     private final DatasetClient datasets;
     private final ObjectMapper mapper;
     private final FilterConfig config;
     private final java.util.function.Supplier<GenerationClient> generation;
     private final jakarta.enterprise.inject.Instance<dev.thoughtline.filter.service.embedding.Embedder> embedder;
 
-    public FilterRunService(FilterRunRepository runs, DatasetClient datasets, ObjectMapper mapper, FilterConfig config,
-                            jakarta.enterprise.inject.Instance<dev.thoughtline.filter.service.embedding.Embedder> embedder) {
+    public FilterRunService(FilterRunRepository runs, Pool pool, WorkLeases leases, DatasetClient datasets, ObjectMapper mapper,
+                            FilterConfig config, jakarta.enterprise.inject.Instance<dev.thoughtline.filter.service.embedding.Embedder> embedder) {
         this.runs = runs;
+        this.pool = pool;
+        this.leases = leases;
         this.datasets = datasets;
         this.mapper = mapper;
         this.config = config;
@@ -71,16 +81,32 @@ public class FilterRunService {
         };
     }
 
-    void resume(@Observes @Priority(10) StartupEvent event) {
-        runs.running().subscribe().with(list -> list.forEach(r -> {
-            Log.infof("filter run %d (%s) was running when the service stopped: running it again", r.id(), r.name());
-            try {
-                List<Steps.Planned> planned = plan(mapper.readValue(r.steps(), FilterRunRequest.Step[].class));
-                start(r, planned);
-            } catch (IOException | RuntimeException e) {
-                runs.fail(r.id(), "cannot resume: " + e.getMessage()).subscribe().with(v -> { }, f -> { });
+    /** From startup on, this replica takes over runs whose owner died or stopped (see {@link WorkLeases}). */
+    void ownership(@Observes @Priority(10) StartupEvent event) {
+        leases.register(KIND, config.runs().concurrency(), this::takeOver);
+    }
+
+    /** A run whose lease this replica just took: run it again from its start, or end the lease of one that ended. */
+    private void takeOver(WorkLeases.Lease lease) {
+        runs.byId(lease.id()).subscribe().with(r -> {
+            if (r == null || !"running".equals(r.status())) {
+                leases.fenced(lease, tx -> leases.end(tx, lease)).subscribe().with(v -> { }, f -> leases.forget(lease));
+                return;
             }
-        }), failure -> Log.warnf("cannot list running filter runs: %s", failure.toString()));
+            Log.infof("filter run %d (%s): taken over, running it again from its start (its LLM steps' jobs are reused by name)",
+                    r.id(), r.name());
+            List<Steps.Planned> planned;
+            try {
+                planned = plan(mapper.readValue(r.steps(), FilterRunRequest.Step[].class));
+            } catch (IOException | RuntimeException e) {
+                ended(r, lease, "cannot resume: " + e.getMessage());
+                return;
+            }
+            start(r, planned, lease);
+        }, failure -> {
+            Log.warnf("filter run %d: cannot read it to take it over: %s", lease.id(), failure.toString());
+            leases.forget(lease);
+        });
     }
 
     /** The view of a new run (created true), or of the identical run already under that name (created false). */
@@ -135,16 +161,22 @@ public class FilterRunService {
                     }
                 }
                 String kind = traces ? "trace" : info.kind().name().toLowerCase();
-                return runs.insert(request.name(), input.url(), kind, steps).chain(run -> {
-                    if (run == null) {
+                // the run and its lease, held by this replica, in one transaction: no other replica runs it while it lives
+                return pool.withTransaction(tx -> runs.insert(tx, request.name(), input.url(), kind, steps).chain(run -> run == null
+                        ? Uni.createFrom().<Created>nullItem()
+                        : leases.create(tx, KIND, run.id(), () -> { }).map(lease -> new Created(run, lease)))).chain(created -> {
+                    if (created == null) {
                         // a concurrent submission took the name first
                         return runs.byName(request.name()).chain(other -> same(other, input, steps).map(v -> new Submitted(view(other), false)));
                     }
-                    start(run, planned);
-                    return Uni.createFrom().item(new Submitted(view(run), true));
+                    start(created.run(), planned, created.lease());
+                    return Uni.createFrom().item(new Submitted(view(created.run()), true));
                 });
             });
         });
+    }
+
+    private record Created(FilterRun run, WorkLeases.Lease lease) {
     }
 
     private Uni<Void> same(FilterRun existing, DatasetRef input, String steps) {
@@ -180,13 +212,24 @@ public class FilterRunService {
 
     // --- running
 
-    private void start(FilterRun run, List<Steps.Planned> planned) {
+    /**
+     * Runs a run whose lease this replica holds, from its start: every write is fenced by the lease, so a replica that
+     * lost it (taken over, or handed over at shutdown) stops and changes nothing.
+     */
+    private void start(FilterRun run, List<Steps.Planned> planned, WorkLeases.Lease lease) {
         DatasetRef input = DatasetRef.of(run.input());
         for (int i = 0; i < planned.size(); i++) {
-            planned.get(i).bind(new RunContext(run, i), embedder::get);
+            planned.get(i).bind(new RunContext(run, i, lease), embedder::get);
         }
         AtomicInteger count = new AtomicInteger();
-        runs.clearVerdicts(run.id())
+        java.util.concurrent.atomic.AtomicReference<io.smallrye.mutiny.subscription.Cancellable> running = new java.util.concurrent.atomic.AtomicReference<>();
+        leases.track(lease, () -> {
+            io.smallrye.mutiny.subscription.Cancellable c = running.get();
+            if (c != null) {
+                c.cancel();
+            }
+        });
+        running.set(leases.fenced(lease, tx -> runs.clearVerdicts(tx, run.id()))
                 .chain(() -> Multi.createFrom().iterable(planned).onItem().transformToUniAndConcatenate(p -> p.step().prepare(datasets).replaceWith(Boolean.TRUE))
                         .collect().last())
                 .chain(() -> datasets.items(input)
@@ -203,17 +246,41 @@ public class FilterRunService {
                 .chain(result -> {
                     @SuppressWarnings("unchecked")
                     List<Item> items = (List<Item>) result[0];
-                    return store(run.id(), items).chain(() -> runs.complete(run.id(), items.size(),
-                            items.stream().filter(Item::kept).count(), result[1].toString()));
+                    return store(lease, items).chain(() -> leases.fenced(lease, tx -> runs.complete(tx, run.id(), items.size(),
+                            items.stream().filter(Item::kept).count(), result[1].toString()).chain(() -> leases.end(tx, lease))));
                 })
                 .subscribe().with(
                         v -> Log.infof("filter run %d (%s) is complete", run.id(), run.name()),
                         failure -> {
+                            if (lost(failure)) {
+                                Log.infof("filter run %d (%s) stopped here: another replica holds it now", run.id(), run.name());
+                                return;
+                            }
                             String reason = failure instanceof DatasetClientException || failure instanceof IllegalStateException
                                     || failure instanceof GenerationClient.GenerationException ? failure.getMessage() : failure.toString();
-                            Log.warnf("filter run %d (%s) failed: %s", run.id(), run.name(), reason);
-                            runs.fail(run.id(), reason).subscribe().with(x -> { }, f -> Log.errorf("cannot record the failure of run %d", run.id()));
-                        });
+                            ended(run, lease, reason);
+                        }));
+    }
+
+    private static boolean lost(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof WorkLeases.LeaseLost) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Fails a run that could not go on, if this replica still holds it, and ends its lease. */
+    private void ended(FilterRun run, WorkLeases.Lease lease, String reason) {
+        Log.warnf("filter run %d (%s) failed: %s", run.id(), run.name(), reason);
+        leases.fenced(lease, tx -> runs.fail(tx, run.id(), reason).chain(() -> leases.end(tx, lease)))
+                .subscribe().with(x -> { }, f -> {
+                    if (!lost(f)) {
+                        Log.errorf("cannot record the failure of run %d: %s", run.id(), f.toString());
+                    }
+                    leases.forget(lease);
+                });
     }
 
     /**
@@ -223,10 +290,12 @@ public class FilterRunService {
     private final class RunContext implements Steps.LlmContext {
         private final FilterRun run;
         private final int stage;
+        private final WorkLeases.Lease lease;
 
-        RunContext(FilterRun run, int stage) {
+        RunContext(FilterRun run, int stage, WorkLeases.Lease lease) {
             this.run = run;
             this.stage = stage;
+            this.lease = lease;
         }
 
         @Override
@@ -241,7 +310,7 @@ public class FilterRunService {
                     throw new UncheckedIOException(e);
                 }
             }
-            runs.replaceStage(run.id(), stage, pos, json).await().indefinitely();
+            leases.fenced(lease, tx -> runs.replaceStage(tx, run.id(), stage, pos, json)).await().indefinitely();
             return stageRef(run.id(), stage).url();
         }
 
@@ -260,6 +329,9 @@ public class FilterRunService {
             long deadline = System.nanoTime() + config.llmStepTimeout().toNanos();
             GenerationClient.Job j = job;
             while (!j.finished()) {
+                if (!leases.holds(lease)) {
+                    throw new WorkLeases.LeaseLost(lease);
+                }
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("generation job " + j.id() + " did not finish within " + config.llmStepTimeout());
                 }
@@ -372,14 +444,17 @@ public class FilterRunService {
         return h;
     }
 
-    private Uni<Void> store(long runId, List<Item> items) {
+    private Uni<Void> store(WorkLeases.Lease lease, List<Item> items) {
         int batch = config.runs().verdictBatch();
         List<List<Item>> batches = new ArrayList<>();
         for (int from = 0; from < items.size(); from += batch) {
             batches.add(items.subList(from, Math.min(items.size(), from + batch)));
         }
         return Multi.createFrom().iterable(batches)
-                .onItem().transformToUniAndConcatenate(b -> runs.insertVerdicts(runId, b.stream().map(this::verdict).toList()).replaceWith(Boolean.TRUE))
+                .onItem().transformToUniAndConcatenate(b -> {
+                    List<FilterRunRepository.NewVerdict> verdicts = b.stream().map(this::verdict).toList();
+                    return leases.fenced(lease, tx -> runs.insertVerdicts(tx, lease.id(), verdicts)).replaceWith(Boolean.TRUE);
+                })
                 .collect().last().replaceWithVoid();
     }
 

@@ -28,7 +28,9 @@ public final class SchemaMigrations {
      * Brings the schema up to date; blocks (call it from a startup observer).
      *
      * @param lockKey a key of this service's own: services sharing a database must not share it
-     * @param scripts file names under {@code db/migration}, oldest first; a new version is appended, never edited
+     * @param scripts file names under {@code db/migration}, oldest first; a new version is appended, never edited. A
+     *                name with a slash is a path under {@code db/}: {@code support/work_lease.sql} is service-support's
+     *                own script, shared by the services that use {@link WorkLeases}
      */
     public static void apply(Pool pool, long lockKey, List<String> scripts) {
         pool.withTransaction(conn -> conn.query("SELECT pg_advisory_xact_lock(" + lockKey + ")").execute()
@@ -54,12 +56,16 @@ public final class SchemaMigrations {
                 .await().indefinitely();
     }
 
+    private static String path(String script) {
+        return script.indexOf('/') >= 0 ? "db/" + script : "db/migration/" + script;
+    }
+
     private static String read(String script) {
         ClassLoader loader = Thread.currentThread().getContextClassLoader();
         try (InputStream in = (loader != null ? loader : SchemaMigrations.class.getClassLoader())
-                .getResourceAsStream("db/migration/" + script)) {
+                .getResourceAsStream(path(script))) {
             if (in == null) {
-                throw new IllegalStateException("missing db/migration/" + script);
+                throw new IllegalStateException("missing " + path(script));
             }
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
