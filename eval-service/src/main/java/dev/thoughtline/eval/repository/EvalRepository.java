@@ -109,8 +109,9 @@ public class EvalRepository {
     // --- runs
 
     /** Stores a run and one pending result per benchmark; null when the name is taken. */
-    public Uni<EvalRun> insertRun(String name, String model, String teacher, String request, List<Long> benchmarkIds) {
-        return pool.withTransaction(conn -> conn.preparedQuery("INSERT INTO eval_run (name, model, teacher, request) "
+    /** Inserts a run and its results in {@code conn}'s transaction; null when the name is taken. */
+    public Uni<EvalRun> insertRun(SqlClient conn, String name, String model, String teacher, String request, List<Long> benchmarkIds) {
+        return conn.preparedQuery("INSERT INTO eval_run (name, model, teacher, request) "
                                 + "VALUES ($1, $2, $3, $4::text::jsonb) ON CONFLICT (name) DO NOTHING RETURNING " + RUN)
                 .execute(Tuple.of(name, model, teacher, request))
                 .chain(rows -> {
@@ -120,7 +121,7 @@ public class EvalRepository {
                     EvalRun run = run(rows.iterator().next());
                     return conn.preparedQuery("INSERT INTO eval_result (run_id, benchmark_id) SELECT $1, unnest($2::bigint[])")
                             .execute(Tuple.of(run.id(), benchmarkIds.toArray(new Long[0]))).replaceWith(run);
-                }));
+                });
     }
 
     public Uni<EvalRun> runById(long id) {
@@ -153,13 +154,13 @@ public class EvalRepository {
                 .execute(Tuple.of(runId)).map(rows -> all(rows, EvalRepository::result));
     }
 
-    public Uni<Void> setJob(long runId, long benchmarkId, long jobId) {
-        return pool.preparedQuery("UPDATE eval_result SET job_id = $3 WHERE run_id = $1 AND benchmark_id = $2")
+    public Uni<Void> setJob(SqlClient conn, long runId, long benchmarkId, long jobId) {
+        return conn.preparedQuery("UPDATE eval_result SET job_id = $3 WHERE run_id = $1 AND benchmark_id = $2")
                 .execute(Tuple.of(runId, benchmarkId, jobId)).replaceWithVoid();
     }
 
-    /** Stores a benchmark's scored items and metrics in one transaction (replacing an earlier try's). */
-    public Uni<Void> completeResult(long runId, long benchmarkId, String metrics, List<ScoredItem> items) {
+    /** Stores a benchmark's scored items and metrics in {@code conn}'s transaction (replacing an earlier try's). */
+    public Uni<Void> completeResult(SqlClient conn, long runId, long benchmarkId, String metrics, List<ScoredItem> items) {
         int n = items.size();
         Integer[] pos = new Integer[n];
         String[] ids = new String[n];
@@ -174,7 +175,7 @@ public class EvalRepository {
             samples[i] = s.samples();
             records[i] = s.record();
         }
-        return pool.withTransaction(conn -> conn.preparedQuery("DELETE FROM eval_item WHERE run_id = $1 AND benchmark_id = $2")
+        return conn.preparedQuery("DELETE FROM eval_item WHERE run_id = $1 AND benchmark_id = $2")
                 .execute(Tuple.of(runId, benchmarkId))
                 .chain(() -> conn.preparedQuery("INSERT INTO eval_item (run_id, benchmark_id, pos, item_id, passes, samples, record) "
                                 + "SELECT $1, $2, u.pos, u.id, u.passes, u.samples, u.record::jsonb "
@@ -182,17 +183,19 @@ public class EvalRepository {
                         .execute(Tuple.tuple(List.<Object>of(runId, benchmarkId, pos, ids, passes, samples, records))))
                 .chain(() -> conn.preparedQuery("UPDATE eval_result SET status = 'complete', metrics = $3::text::jsonb "
                                 + "WHERE run_id = $1 AND benchmark_id = $2")
-                        .execute(Tuple.of(runId, benchmarkId, metrics))))
+                        .execute(Tuple.of(runId, benchmarkId, metrics)))
                 .replaceWithVoid();
     }
 
-    public Uni<Void> completeRun(long runId) {
-        return pool.preparedQuery("UPDATE eval_run SET status = 'complete', error = NULL, finished_at = now() WHERE id = $1")
+    /** Completes a running run, in {@code conn}'s transaction; a run that ended before stays as it is. */
+    public Uni<Void> completeRun(SqlClient conn, long runId) {
+        return conn.preparedQuery("UPDATE eval_run SET status = 'complete', error = NULL, finished_at = now() WHERE id = $1 AND status = 'running'")
                 .execute(Tuple.of(runId)).replaceWithVoid();
     }
 
-    public Uni<Void> failRun(long runId, String error) {
-        return pool.preparedQuery("UPDATE eval_run SET status = 'failed', error = $2, finished_at = now() WHERE id = $1")
+    /** Fails a running run, in {@code conn}'s transaction; a run that ended before stays as it is. */
+    public Uni<Void> failRun(SqlClient conn, long runId, String error) {
+        return conn.preparedQuery("UPDATE eval_run SET status = 'failed', error = $2, finished_at = now() WHERE id = $1 AND status = 'running'")
                 .execute(Tuple.of(runId, error)).replaceWithVoid();
     }
 

@@ -17,12 +17,14 @@ import dev.thoughtline.eval.rest.EvalRunRequest;
 import dev.thoughtline.eval.rest.EvalRunView;
 import dev.thoughtline.eval.rest.TeacherReportRequest;
 import dev.thoughtline.support.ApiException;
+import dev.thoughtline.support.WorkLeases;
 import dev.thoughtline.support.GenerationClient;
 import dev.thoughtline.support.ItemPages;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -45,13 +47,19 @@ import java.util.concurrent.Executors;
 /**
  * Eval runs: validation and submission, the run itself (one generation job per benchmark through
  * generation-service, waited for, then scored and stored with its metrics in one transaction per benchmark), and
- * the views. A run that was running when the service stopped is driven again at startup: its jobs are submitted
- * again under the same names, which generation-service answers with the existing jobs, so nothing is paid twice.
+ * the views. A run is owned by one replica at a time through a lease ({@link WorkLeases}); a replica takes over the
+ * runs of one that died or stopped and drives them on from their last scored benchmark: their jobs are submitted again
+ * under the same names, which generation-service answers with the existing jobs, so nothing is paid twice.
  */
 @ApplicationScoped
 public class EvalRunService {
 
+    /** The kind of work an eval run is to {@link WorkLeases}. */
+    static final String KIND = "eval-run";
+
     private final EvalRepository repository;
+    private final Pool pool;
+    private final WorkLeases leases;
     private final BenchmarkService benchmarks;
     private final Generation generation;
     private final DatasetClient datasets;
@@ -59,9 +67,11 @@ public class EvalRunService {
     private final EvalConfig config;
     private final ExecutorService drivers;
 
-    public EvalRunService(EvalRepository repository, BenchmarkService benchmarks, Generation generation, DatasetClient datasets,
-                          ObjectMapper mapper, EvalConfig config) {
+    public EvalRunService(EvalRepository repository, Pool pool, WorkLeases leases, BenchmarkService benchmarks, Generation generation,
+                          DatasetClient datasets, ObjectMapper mapper, EvalConfig config) {
         this.repository = repository;
+        this.pool = pool;
+        this.leases = leases;
         this.benchmarks = benchmarks;
         this.generation = generation;
         this.datasets = datasets;
@@ -74,11 +84,24 @@ public class EvalRunService {
         });
     }
 
-    void resume(@Observes @Priority(10) StartupEvent event) {
-        repository.running().subscribe().with(list -> list.forEach(r -> {
-            Log.infof("eval run %d (%s) was running when the service stopped: driving it again", r.id(), r.name());
-            start(r);
-        }), failure -> Log.warnf("cannot list running eval runs: %s", failure.toString()));
+    /** From startup on, this replica takes over runs whose owner died or stopped (see {@link WorkLeases}). */
+    void ownership(@Observes @Priority(10) StartupEvent event) {
+        leases.register(KIND, config.runs().concurrency(), this::takeOver);
+    }
+
+    /** A run whose lease this replica just took: drive it on, or end the lease of one that ended. */
+    private void takeOver(WorkLeases.Lease lease) {
+        repository.runById(lease.id()).subscribe().with(r -> {
+            if (r == null || !"running".equals(r.status())) {
+                leases.fenced(lease, tx -> leases.end(tx, lease)).subscribe().with(v -> { }, f -> leases.forget(lease));
+                return;
+            }
+            Log.infof("eval run %d (%s): taken over, driving it on from its last scored benchmark", r.id(), r.name());
+            start(r, lease);
+        }, failure -> {
+            Log.warnf("eval run %d: cannot read it to take it over: %s", lease.id(), failure.toString());
+            leases.forget(lease);
+        });
     }
 
     void stop(@Observes ShutdownEvent event) {
@@ -208,14 +231,20 @@ public class EvalRunService {
             if (existing != null) {
                 return same(existing, request);
             }
-            return repository.insertRun(name, model, teacher, json, ids).chain(run -> {
-                if (run == null) {
+            // the run and its lease, held by this replica, in one transaction: no other replica drives it while it lives
+            return pool.withTransaction(tx -> repository.insertRun(tx, name, model, teacher, json, ids).chain(run -> run == null
+                    ? Uni.createFrom().<Created>nullItem()
+                    : leases.create(tx, KIND, run.id(), () -> { }).map(lease -> new Created(run, lease)))).chain(created -> {
+                if (created == null) {
                     return repository.runByName(name).chain(other -> same(other, request));
                 }
-                start(run);
-                return view(run).map(v -> new Submitted(v, true));
+                start(created.run(), created.lease());
+                return view(created.run()).map(v -> new Submitted(v, true));
             });
         });
+    }
+
+    private record Created(EvalRun run, WorkLeases.Lease lease) {
     }
 
     private Uni<Submitted> same(EvalRun existing, ObjectNode request) {
@@ -237,23 +266,36 @@ public class EvalRunService {
 
     // --- driving a run (blocking, on a driver thread)
 
-    private void start(EvalRun run) {
-        drivers.submit(() -> {
+    /**
+     * Drives a run whose lease this replica holds, on a driver thread. Every write is fenced by the lease, and the
+     * driver checks it while it waits: a replica that lost it (taken over, or handed over at shutdown) stops and
+     * changes nothing, and never fails the run for stopping.
+     */
+    private void start(EvalRun run, WorkLeases.Lease lease) {
+        java.util.concurrent.Future<?> driving = drivers.submit(() -> {
             try {
-                drive(run);
-                repository.completeRun(run.id()).await().indefinitely();
+                drive(run, lease);
+                leases.fenced(lease, tx -> repository.completeRun(tx, run.id()).chain(() -> leases.end(tx, lease))).await().indefinitely();
                 Log.infof("eval run %d (%s) is complete", run.id(), run.name());
             } catch (RuntimeException e) {
+                if (e instanceof WorkLeases.LeaseLost || !leases.holds(lease)) {
+                    Log.infof("eval run %d (%s) stopped here: another replica drives it now", run.id(), run.name());
+                    return;
+                }
                 String reason = e instanceof RunFailure || e instanceof GenerationClient.GenerationException || e instanceof DatasetClientException
                         || e instanceof ApiException ? e.getMessage() : e.toString();
                 Log.warnf("eval run %d (%s) failed: %s", run.id(), run.name(), reason);
                 try {
-                    repository.failRun(run.id(), reason).await().indefinitely();
+                    leases.fenced(lease, tx -> repository.failRun(tx, run.id(), reason).chain(() -> leases.end(tx, lease))).await().indefinitely();
                 } catch (RuntimeException f) {
-                    Log.errorf("cannot record the failure of eval run %d: %s", run.id(), f.toString());
+                    if (!(f instanceof WorkLeases.LeaseLost)) {
+                        Log.errorf("cannot record the failure of eval run %d: %s", run.id(), f.toString());
+                    }
+                    leases.forget(lease);
                 }
             }
         });
+        leases.track(lease, () -> driving.cancel(true));
     }
 
     /** A run failed for a reason its user should read. */
@@ -263,7 +305,7 @@ public class EvalRunService {
         }
     }
 
-    private void drive(EvalRun run) {
+    private void drive(EvalRun run, WorkLeases.Lease lease) {
         JsonNode request = tree(run.request());
         GenerationClient gen = generation.client();
         List<EvalResult> results = repository.results(run.id()).await().indefinitely();
@@ -281,14 +323,14 @@ public class EvalRunService {
             GenerationClient.Job job = gen.submit("eval-" + run.name() + "-" + b.name(), benchmarks.ref(b.id()).url(), run.teacher(),
                     b.promptTemplate(), repeats(request, b), params);
             if (r.jobId() == null || r.jobId() != job.id()) {
-                repository.setJob(run.id(), b.id(), job.id()).await().indefinitely();
+                leases.fenced(lease, tx -> repository.setJob(tx, run.id(), b.id(), job.id())).await().indefinitely();
             }
             jobs.put(b.id(), job);
         }
         for (Map.Entry<Long, GenerationClient.Job> e : jobs.entrySet()) {
             Benchmark b = byId.get(e.getKey());
-            GenerationClient.Job done = await(gen, e.getValue());
-            score(run, b, repeats(request, b), done);
+            GenerationClient.Job done = await(gen, e.getValue(), lease);
+            score(run, b, repeats(request, b), done, lease);
         }
     }
 
@@ -301,12 +343,15 @@ public class EvalRunService {
      * the job makes no progress for {@code unreachable-after} while its teacher's circuit breaker is open (the
      * model's endpoint is down: the job is cancelled rather than left waiting for ever).
      */
-    private GenerationClient.Job await(GenerationClient gen, GenerationClient.Job job) {
+    private GenerationClient.Job await(GenerationClient gen, GenerationClient.Job job, WorkLeases.Lease lease) {
         long deadline = System.nanoTime() + config.runs().timeout().toNanos();
         long stuckSince = -1;
         long progress = -1;
         GenerationClient.Job j = job;
         while (!j.finished()) {
+            if (!leases.holds(lease)) {
+                throw new WorkLeases.LeaseLost(lease);
+            }
             long now = System.nanoTime();
             if (now > deadline) {
                 throw new RunFailure("generation job " + j.id() + " did not finish within " + config.runs().timeout());
@@ -341,7 +386,7 @@ public class EvalRunService {
         return j;
     }
 
-    private void score(EvalRun run, Benchmark b, int repeats, GenerationClient.Job job) {
+    private void score(EvalRun run, Benchmark b, int repeats, GenerationClient.Job job, WorkLeases.Lease lease) {
         List<Scorer.Gold> gold = new ArrayList<>(b.itemCount());
         for (Row r : repository.answers(b.id()).await().indefinitely()) {
             gold.add(new Scorer.Gold(r.getInteger(0), r.getString(1), r.getString(2), r.getString(3)));
@@ -352,7 +397,7 @@ public class EvalRunService {
         }
         ObjectNode metrics = scorer.metrics(job.cost(), pricing(run.teacher()));
         metrics.put("jobId", job.id()).put("traces", job.dataset());
-        repository.completeResult(run.id(), b.id(), metrics.toString(), scorer.scoredItems()).await().indefinitely();
+        leases.fenced(lease, tx -> repository.completeResult(tx, run.id(), b.id(), metrics.toString(), scorer.scoredItems())).await().indefinitely();
     }
 
     /** The teacher's list prices per million input and output tokens, or null when generation-service does not say. */
