@@ -137,6 +137,37 @@ class PagedImportTest {
         assertThat(Api.items(ds.getString("ref"), 10)).allSatisfy(j -> assertThat(j.getMap("metadata")).containsKey("questionId"));
     }
 
+    @jakarta.inject.Inject
+    io.vertx.mutiny.sqlclient.Pool pool;
+
+    @Test
+    void anImportWhoseReplicaDiedIsTakenOverAndFinishedFromItsLastCommittedPage() {
+        String tag = unique("orphan");
+        List<String> items = new ArrayList<>();
+        for (int i = 0; i < 1500; i++) {
+            items.add("{\"id\":\"o" + i + "\",\"content\":\"Orphaned problem " + i + " for " + tag + "\"}");
+        }
+        FakeUpstream.items(tag, items);
+        String from = FakeUpstream.url() + "/contract/" + tag;
+        long source = Api.source(tag, "math");
+        // what a replica that died a page into the import leaves behind: the run, its first page's progress, and a
+        // lease that ran out under another owner's name
+        long id = pool.preparedQuery("""
+                        INSERT INTO import_run (source_id, kind, status, params, cursor, worker, received, imported)
+                        VALUES ($1, 'DATASET', 'RUNNING', $2, $3, gen_random_uuid(), 0, 0) RETURNING id""")
+                .execute(io.vertx.mutiny.sqlclient.Tuple.of(source, "{\"from\":\"" + from + "\",\"fields\":{\"text\":\"content\"}}",
+                        from + "/items?limit=1000"))
+                .await().indefinitely().iterator().next().getLong(0);
+        pool.preparedQuery("INSERT INTO work_lease (kind, id, owner, epoch, lease_until) VALUES ('import', $1, 'a-replica-that-died', 3, now() - interval '1 second')")
+                .execute(io.vertx.mutiny.sqlclient.Tuple.of(id)).await().indefinitely();
+
+        JsonPath run = Api.awaitImport(id);
+        assertThat(run.getString("status")).isEqualTo("complete");
+        assertThat(run.getLong("imported")).isEqualTo(1500);
+        assertThat(pool.preparedQuery("SELECT count(*) FROM work_lease WHERE kind = 'import' AND id = $1")
+                .execute(io.vertx.mutiny.sqlclient.Tuple.of(id)).await().indefinitely().iterator().next().getLong(0)).isZero();
+    }
+
     @Test
     void anUnreachableDatasetRefFailsTheRunWithTheReason() {
         String tag = unique("gone");

@@ -124,13 +124,16 @@ public class WorkLeases {
     }
 
     /**
-     * Creates the lease of new work, held here, in the caller's transaction (the one that creates the work), and
-     * tracks it with {@code onLost}.
+     * Creates the lease of new work (or of work started again, taking it from whoever held it), held here, in the
+     * caller's transaction (the one that creates or restarts the work), and tracks it with {@code onLost}.
      */
     public Uni<Lease> create(SqlClient tx, String kind, long id, Runnable onLost) {
         return tx.preparedQuery("""
                         INSERT INTO work_lease (kind, id, owner, epoch, lease_until)
-                        VALUES ($1, $2, $3, 1, now() + make_interval(secs => $4)) RETURNING epoch""")
+                        VALUES ($1, $2, $3, 1, now() + make_interval(secs => $4))
+                        ON CONFLICT (kind, id) DO UPDATE SET owner = EXCLUDED.owner, epoch = work_lease.epoch + 1,
+                                                             lease_until = EXCLUDED.lease_until
+                        RETURNING epoch""")
                 .execute(Tuple.of(kind, id, owner, seconds(config.duration())))
                 .map(rows -> {
                     Lease lease = new Lease(kind, id, rows.iterator().next().getLong(0));

@@ -43,8 +43,13 @@ public class ImportRunRepository implements PanacheRepositoryBase<ImportRun, Lon
     }
 
     public Uni<Claim> create(long sourceId, ImportRun.Kind kind, String paramsJson, String cursor) {
+        return create(pool, sourceId, kind, paramsJson, cursor);
+    }
+
+    /** Creates a run in {@code client}'s transaction, held by a new worker. */
+    public Uni<Claim> create(SqlClient client, long sourceId, ImportRun.Kind kind, String paramsJson, String cursor) {
         UUID worker = UUID.randomUUID();
-        return pool.preparedQuery("""
+        return client.preparedQuery("""
                         INSERT INTO import_run (source_id, kind, status, params, cursor, worker)
                         VALUES ($1, $2, 'RUNNING', $3, $4, $5) RETURNING id""")
                 .execute(Tuple.of(sourceId, kind.name(), paramsJson, cursor, worker))
@@ -83,6 +88,19 @@ public class ImportRunRepository implements PanacheRepositoryBase<ImportRun, Lon
                           AND (status = 'FAILED' OR (status = 'RUNNING' AND updated_at < now() - make_interval(secs => $2)))
                         RETURNING id""")
                 .execute(Tuple.of(id, (double) staleAfter.toMillis() / 1000.0, worker))
+                .map(rows -> rows.size() == 1 ? new Claim(id, worker) : null);
+    }
+
+    /**
+     * Hands a running paged import to a new worker of this replica (its lease was taken over): the old worker's next
+     * write fails with {@link Superseded}. Null when the run is no longer running or is an upload.
+     */
+    public Uni<Claim> takeOver(long id) {
+        UUID worker = UUID.randomUUID();
+        return pool.preparedQuery("""
+                        UPDATE import_run SET worker = $2, updated_at = now()
+                        WHERE id = $1 AND status = 'RUNNING' AND kind <> 'NDJSON' RETURNING id""")
+                .execute(Tuple.of(id, worker))
                 .map(rows -> rows.size() == 1 ? new Claim(id, worker) : null);
     }
 

@@ -14,7 +14,7 @@ import java.util.List;
 public class SchemaMigrator {
 
     /** The scripts in {@code db/migration}, oldest first; a new version is appended, never edited. */
-    static final List<String> SCRIPTS = List.of("V1__questions.sql");
+    static final List<String> SCRIPTS = List.of("V1__questions.sql", "support/work_lease.sql", "V3__import_leases.sql");
 
     private static final long LOCK = 0x7468_6f75_6768_7471L; // "thoughtq"
 

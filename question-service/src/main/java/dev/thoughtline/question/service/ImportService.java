@@ -18,17 +18,20 @@ import dev.thoughtline.question.repository.Candidate;
 import dev.thoughtline.question.repository.ImportRunRepository;
 import dev.thoughtline.question.repository.QuestionStore;
 import dev.thoughtline.support.ApiException;
+import dev.thoughtline.support.WorkLeases;
 import dev.thoughtline.question.rest.DatasetImportRequest;
 import dev.thoughtline.question.rest.HuggingFaceImportRequest;
 import dev.thoughtline.question.rest.ImportReport;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.logging.Log;
+import io.quarkus.runtime.StartupEvent;
 import io.quarkus.vertx.VertxContextSupport;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -71,11 +74,16 @@ public class ImportService {
      * database calls gets a session of its own rather than sharing the request's.
      */
     private final ExecutorService background;
+    private final WorkLeases leases;
+
+    /** The kind of work a paged import is to {@link WorkLeases}. */
+    static final String KIND = "import";
 
     public ImportService(QuestionStore store, ImportRunRepository runs, HuggingFaceClient huggingFace,
                          DatasetClient datasets, Pool pool, QuestionConfig config, ObjectMapper mapper,
-                         MeterRegistry metrics) {
+                         MeterRegistry metrics, WorkLeases leases) {
         this.store = store;
+        this.leases = leases;
         this.runs = runs;
         this.huggingFace = huggingFace;
         this.datasets = datasets;
@@ -219,9 +227,33 @@ public class ImportService {
                         + (ImportRun.Kind.NDJSON.name().equals(run.kind) ? "; an upload cannot be resumed, send the rest again"
                         : "; only a failed import, or one silent for " + config.imports().staleAfter() + ", can be resumed"));
             }
-            launch(claimed);
-            return findRun(runId);
+            return pool.withTransaction(tx -> leases.create(tx, KIND, runId, () -> { })).invoke(lease -> launch(claimed, lease))
+                    .chain(() -> findRun(runId));
         }));
+    }
+
+    /** From startup on, this replica takes over paged imports whose replica died or stopped (see {@link WorkLeases}). */
+    void ownership(@Observes StartupEvent event) {
+        leases.register(KIND, config.imports().parallelImports(), this::takeOver);
+    }
+
+    /** A paged import whose lease this replica just took: on from its last committed page, or the lease ends. */
+    private void takeOver(WorkLeases.Lease lease) {
+        runs.takeOver(lease.id()).subscribe().with(claim -> {
+            if (claim == null) {
+                endLease(lease);
+                return;
+            }
+            Log.infof("import %d: taken over, going on from its last committed page", lease.id());
+            launch(claim, lease);
+        }, failure -> {
+            Log.warnf("import %d: cannot take it over: %s", lease.id(), failure.toString());
+            leases.forget(lease);
+        });
+    }
+
+    private void endLease(WorkLeases.Lease lease) {
+        leases.fenced(lease, tx -> leases.end(tx, lease)).subscribe().with(v -> { }, f -> leases.forget(lease));
     }
 
     public Uni<ImportRun> findRun(long runId) {
@@ -230,15 +262,20 @@ public class ImportService {
     }
 
     private Uni<ImportRun> startPaged(long sourceId, ImportRun.Kind kind, String params, String cursor) {
+        // the run and its lease, held by this replica, in one transaction: another replica goes on with it if this one dies
         return Panache.withSession(() -> Source.<Source>findById(sourceId))
                 .onItem().ifNull().failWith(() -> ApiException.notFound("source " + sourceId))
-                .chain(source -> runs.create(sourceId, kind, params, cursor))
-                .invoke(this::launch)
-                .chain(claim -> findRun(claim.id()));
+                .chain(source -> pool.withTransaction(tx -> runs.create(tx, sourceId, kind, params, cursor)
+                        .chain(claim -> leases.create(tx, KIND, claim.id(), () -> { }).map(lease -> new Leased(claim, lease)))))
+                .invoke(leased -> launch(leased.claim(), leased.lease()))
+                .chain(leased -> findRun(leased.claim().id()));
     }
 
-    private void launch(ImportRunRepository.Claim claim) {
-        background.execute(() -> runPaged(claim));
+    private record Leased(ImportRunRepository.Claim claim, WorkLeases.Lease lease) {
+    }
+
+    private void launch(ImportRunRepository.Claim claim, WorkLeases.Lease lease) {
+        background.execute(() -> runPaged(claim, lease));
     }
 
     @PreDestroy
@@ -250,10 +287,11 @@ public class ImportService {
      * Drives one paged import to its end or its failure; on a worker thread. Does nothing if the run was
      * handed to another worker meanwhile (a resume while this one waited in the queue).
      */
-    void runPaged(ImportRunRepository.Claim claim) {
+    void runPaged(ImportRunRepository.Claim claim, WorkLeases.Lease lease) {
         long runId = claim.id();
         ImportRun run = await(() -> findRun(runId));
         if (!claim.worker().equals(run.worker)) {
+            leases.forget(lease);
             return;
         }
         ImportTally before = ImportTally.resume(run, config.imports().maxErrorsReported(), mapper);
@@ -268,8 +306,15 @@ public class ImportService {
             }
         } catch (ImportRunRepository.Superseded e) {
             Log.infof("import %d goes on in another worker", runId);
+            leases.forget(lease);
             return;
         } catch (Exception e) {
+            if (leases.stopping() || !leases.holds(lease)) {
+                // this replica stops or lost the import: another replica goes on from the last committed page
+                Log.infof("import %d stopped here: another replica goes on with it", runId);
+                leases.forget(lease);
+                return;
+            }
             Log.warnf("import %d stopped: %s", runId, e.toString());
             try {
                 ImportRun latest = await(() -> findRun(runId));
@@ -278,8 +323,10 @@ public class ImportService {
             } catch (RuntimeException again) {
                 Log.warnf("import %d: cannot record the failure: %s", runId, again.toString());
             }
+            endLease(lease);
             return;
         }
+        endLease(lease);
         try {
             Source source = await(() -> Panache.withSession(() -> Source.<Source>findById(run.sourceId)));
             count(source.name, tally, before);
