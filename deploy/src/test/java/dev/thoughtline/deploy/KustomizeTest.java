@@ -125,6 +125,9 @@ class KustomizeTest {
                 assertThat(c.at("/securityContext/allowPrivilegeEscalation").asBoolean(true)).as(name).isFalse();
             }
             if (!name.equals("teacher-sim")) {
+                // a scale-in hands work over: time for preStop, the graceful shutdown and the handover
+                assertThat(pod.path("terminationGracePeriodSeconds").asInt()).as(name + " has a grace period for its handover").isGreaterThanOrEqualTo(30);
+                assertThat(c0(pod).at("/lifecycle/preStop/sleep/seconds").asInt()).as(name + " leaves the endpoints before SIGTERM").isPositive();
                 assertThat(c0(pod).path("readinessProbe").isObject()).as(name + " has a readiness probe").isTrue();
                 assertThat(c0(pod).path("livenessProbe").isObject()).as(name + " has a liveness probe").isTrue();
                 assertThat(pod.path("serviceAccountName").asText()).as(name + " has its own ServiceAccount").isEqualTo(name);
