@@ -165,4 +165,32 @@ class AdversarialResponsesTest {
             assertThat(r.verdict()).as(c.getKey().substring(0, 40)).isEqualTo(c.getValue());
         }
     }
+
+    @Test
+    void extractedAnswersWithLongRunsOfSpacesAreComparedQuickly() {
+        // answers up to the length that is still compared (4 x Parser.MAX_LENGTH), spacing where the normaliser looks
+        // for trailing words; ten of them, so that a comparison quadratic in the run (about a second each) shows
+        String[] answers = {
+                "1" + " ".repeat(3_990) + "x",
+                "x" + " ".repeat(3_980) + "1 percentx",
+                "1" + "\t ".repeat(1_995) + "z",
+                "5" + " ".repeat(3_990) + "percent",
+                "5" + " ".repeat(3_990) + "cm",
+                "y" + " ".repeat(3_990) + "1 cm.",
+                "\\text{" + " ".repeat(3_990) + "a",
+                "x =" + " ".repeat(3_990) + "2",
+                "2" + " ".repeat(3_990) + "\\%",
+                " ".repeat(3_999) + "7",
+        };
+        Verdict[] verdicts = quickly(() -> {
+            Verdict[] out = new Verdict[answers.length];
+            for (int i = 0; i < answers.length; i++) {
+                out[i] = AnswerChecker.check("5", "so \\boxed{" + answers[i] + "}", AnswerType.EXPRESSION).verdict();
+            }
+            return out;
+        });
+        assertThat(verdicts[3]).as("5 percent").isEqualTo(Verdict.EQUAL);
+        assertThat(verdicts[4]).as("5 cm").isEqualTo(Verdict.EQUAL);
+        assertThat(verdicts[0]).as("x").isNotEqualTo(Verdict.EQUAL);
+    }
 }
