@@ -203,8 +203,20 @@ public final class Extractor {
 
     /** A short one-line response that is not prose ("x^2 + 1", "$\\frac{1}{2}$") is its own answer. */
     private static boolean isBareAnswer(String s) {
-        String t = s.strip();
-        if (t.isEmpty() || t.length() > 200 || t.indexOf('\n') >= 0) {
+        int from = 0;
+        int to = s.length();
+        while (from < to && Character.isWhitespace(s.charAt(from))) {
+            from++;
+        }
+        while (to > from && Character.isWhitespace(s.charAt(to - 1))) {
+            to--;
+        }
+        // measured before it is copied: a whole response is rarely this short
+        if (to == from || to - from > 200) {
+            return false;
+        }
+        String t = s.substring(from, to);
+        if (t.indexOf('\n') >= 0) {
             return false;
         }
         int words = 0;
@@ -237,13 +249,20 @@ public final class Extractor {
         int bestFrom = -1;
         int bestTo = -1;
         // the brace of the last box seen, until the pass reaches it
-        int pendingStart = -1;
         int pendingBrace = -1;
         int depth = 0;
-        // the boxes whose brace is open: where each starts, its brace, and the depth it opened at
-        int[] open = new int[12];
+        // the boxes whose brace is open: each brace and the depth it opened at
+        int[] open = new int[16];
         int boxes = 0;
-        for (int j = from; j < n; j++) {
+        // the next backslash and braces, found with indexOf: prose between them is skipped, not read char by char
+        int backslash = nextOf(s, '\\', from);
+        int opening = nextOf(s, '{', from);
+        int closing = nextOf(s, '}', from);
+        while (true) {
+            int j = Math.min(backslash, Math.min(opening, closing));
+            if (j >= n) {
+                break;
+            }
             char c = s.charAt(j);
             if (c == '\\') {
                 // every backslash starts a candidate, also one that the previous backslash escapes
@@ -257,7 +276,6 @@ public final class Extractor {
                         arg++;
                     }
                     if (arg < n && s.charAt(arg) == '{') {
-                        pendingStart = at;
                         pendingBrace = arg;
                     } else if (arg > command && arg < n && !Character.isWhitespace(s.charAt(arg)) && s.charAt(arg) != '$' && at > best) {
                         // \boxed 5: a space, then one token
@@ -270,31 +288,40 @@ public final class Extractor {
                         bestTo = end;
                     }
                 }
-                if (j + 1 < n) {
-                    j++;
+                // the character after a backslash is escaped
+                int after = Math.min(j + 2, n);
+                backslash = nextOf(s, '\\', after);
+                if (opening < after) {
+                    opening = nextOf(s, '{', after);
+                }
+                if (closing < after) {
+                    closing = nextOf(s, '}', after);
                 }
             } else if (c == '{') {
                 if (j == pendingBrace) {
-                    if (boxes + 3 > open.length) {
+                    if (boxes + 2 > open.length) {
                         open = java.util.Arrays.copyOf(open, open.length * 2);
                     }
-                    open[boxes++] = pendingStart;
                     open[boxes++] = j;
                     open[boxes++] = depth;
                 }
                 depth++;
-            } else if (c == '}' && depth > 0) {
-                depth--;
-                if (boxes > 0 && open[boxes - 1] == depth) {
-                    int at = open[boxes - 3];
-                    int brace = open[boxes - 2];
-                    boxes -= 3;
-                    if (at > best && !isBlank(s, brace + 1, j)) {
-                        best = at;
-                        bestFrom = brace + 1;
-                        bestTo = j;
+                opening = nextOf(s, '{', j + 1);
+            } else {
+                if (depth > 0) {
+                    depth--;
+                    if (boxes > 0 && open[boxes - 1] == depth) {
+                        int brace = open[boxes - 2];
+                        boxes -= 2;
+                        int at = boxStart(s, brace);
+                        if (at > best && !isBlank(s, brace + 1, j)) {
+                            best = at;
+                            bestFrom = brace + 1;
+                            bestTo = j;
+                        }
                     }
                 }
+                closing = nextOf(s, '}', j + 1);
             }
         }
         if (best < 0) {
@@ -317,6 +344,21 @@ public final class Extractor {
         }
         java.util.Collections.reverse(answers);
         return new Extraction(String.join(", ", answers), source, best);
+    }
+
+    /** Where the box whose opening brace is at {@code brace} starts: its command, then spaces, then the brace. */
+    private static int boxStart(String s, int brace) {
+        int i = brace;
+        while (s.charAt(i - 1) == ' ') {
+            i--;
+        }
+        return s.charAt(i - 1) == 'd' ? i - 6 : i - 5;
+    }
+
+    /** The first {@code c} at or after {@code from}, or {@code s.length()}. */
+    private static int nextOf(String s, char c, int from) {
+        int i = s.indexOf(c, from);
+        return i < 0 ? s.length() : i;
     }
 
     /**
@@ -534,30 +576,53 @@ public final class Extractor {
 
     /**
      * The last position at or after {@code from} where one of {@code phrases} starts, ignoring case as
-     * {@link String#regionMatches(boolean, int, String, int, int)} does; -1 when none does. One backward pass: only
-     * a character that could begin a phrase (every phrase of a set begins with the same ASCII letter) is compared.
+     * {@link String#regionMatches(boolean, int, String, int, int)} does; -1 when none does. Every phrase of a set
+     * begins with the same letter, and only the two ASCII cases of "a" or "f" fold to it (beyond ASCII, characters
+     * fold only to i, k and s), so the pass steps back from one of them to the previous.
      */
     private static int lastPhrase(String s, int from, String[] phrases) {
         char lower = phrases[0].charAt(0);
         char upper = Character.toUpperCase(lower);
-        for (int i = s.length() - 1; i >= from; i--) {
-            char c = s.charAt(i);
-            if (c != lower && c != upper && (c < 128 || !foldsTo(c, lower, upper))) {
-                continue;
+        int lowerAt = s.lastIndexOf(lower);
+        int upperAt = s.lastIndexOf(upper);
+        while (true) {
+            int i = Math.max(lowerAt, upperAt);
+            if (i < from) {
+                return -1;
             }
             for (String p : phrases) {
-                if (s.regionMatches(true, i, p, 0, p.length())) {
+                if (startsWithIgnoringCase(s, i, p)) {
                     return i;
                 }
             }
+            if (i == lowerAt) {
+                lowerAt = s.lastIndexOf(lower, i - 1);
+            } else {
+                upperAt = s.lastIndexOf(upper, i - 1);
+            }
         }
-        return -1;
     }
 
-    /** Whether {@code regionMatches} with case ignored takes {@code c} for that letter (beyond ASCII, case folding has surprises). */
-    private static boolean foldsTo(char c, char lower, char upper) {
-        char u = Character.toUpperCase(c);
-        return u == upper || Character.toLowerCase(u) == lower;
+    /**
+     * {@code s.regionMatches(true, i, phrase, 0, phrase.length())} for a phrase in lower-case ASCII, without its cost
+     * per character where the text is ASCII too.
+     */
+    private static boolean startsWithIgnoringCase(String s, int i, String phrase) {
+        if (i + phrase.length() > s.length()) {
+            return false;
+        }
+        for (int k = 0; k < phrase.length(); k++) {
+            char c = s.charAt(i + k);
+            char p = phrase.charAt(k);
+            if (c >= 128) {
+                // beyond ASCII, case folding has surprises (a dotless i, a long s)
+                return s.regionMatches(true, i, phrase, 0, phrase.length());
+            }
+            if (c != p && !(p >= 'a' && p <= 'z' && c + 32 == p)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
