@@ -1,7 +1,5 @@
 package dev.thoughtline.answercheck;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.regex.Pattern;
 
 /**
@@ -328,22 +326,40 @@ public final class Extractor {
             return null;
         }
         Extraction.Source source = s.startsWith("\\fbox", best) ? Extraction.Source.FBOX : Extraction.Source.BOXED;
-        // boxes next to each other answer together: "\boxed{-2} and \boxed{1}", "\boxed{1}\boxed{2}"
-        List<String> answers = new ArrayList<>();
-        answers.add(s.substring(bestFrom, bestTo).strip());
+        // boxes next to each other answer together: "\boxed{-2} and \boxed{1}", "\boxed{1}\boxed{2}"; their arguments
+        // are kept as bounds in the text, last first, and copied once
+        int[] parts = {bestFrom, bestTo};
+        int count = 1;
         int first = best;
         for (int before = adjacentBox(s, first, from); before >= 0; before = adjacentBox(s, first, from)) {
             // read forward only up to the next box: an argument that runs on past its start (a brace escaped one way
             // backwards and another forwards) is not a box beside it, and would repeat the rest of the answer
-            String prev = boxedContent(s, before, first);
-            if (prev == null || prev.isBlank()) {
+            long prev = boxedArgument(s, before, first);
+            if (prev < 0 || isBlank(s, (int) (prev >>> 32), (int) prev)) {
                 break;
             }
-            answers.add(prev.strip());
+            if (2 * count == parts.length) {
+                parts = java.util.Arrays.copyOf(parts, parts.length * 2);
+            }
+            parts[2 * count] = (int) (prev >>> 32);
+            parts[2 * count + 1] = (int) prev;
+            count++;
             first = before;
         }
-        java.util.Collections.reverse(answers);
-        return new Extraction(String.join(", ", answers), source, best);
+        StringBuilder answer = new StringBuilder();
+        for (int k = count - 1; k >= 0; k--) {
+            int a = parts[2 * k];
+            int b = parts[2 * k + 1];
+            // stripped as String.strip() would
+            while (a < b && Character.isWhitespace(s.charAt(a))) {
+                a++;
+            }
+            while (b > a && Character.isWhitespace(s.charAt(b - 1))) {
+                b--;
+            }
+            answer.append(s, a, b).append(k > 0 ? ", " : "");
+        }
+        return new Extraction(answer.toString(), source, best);
     }
 
     /** Where the box whose opening brace is at {@code brace} starts: its command, then spaces, then the brace. */
@@ -464,22 +480,26 @@ public final class Extractor {
     }
 
     /**
-     * The content of the box starting at {@code at}: {@code \boxed{...}} with nested braces, or
-     * {@code \boxed 5}; null when it is unclosed.
+     * The content of the box starting at {@code at}: {@code \\boxed{...}} with nested braces, or
+     * {@code \\boxed 5}; null when it is unclosed.
      */
     static String boxedContent(String s, int at) {
-        return boxedContent(s, at, s.length());
+        long argument = boxedArgument(s, at, s.length());
+        return argument < 0 ? null : s.substring((int) (argument >>> 32), (int) argument);
     }
 
-    /** {@link #boxedContent(String, int)}, null as well when the box's closing brace is not before {@code limit}. */
-    private static String boxedContent(String s, int at, int limit) {
+    /**
+     * Where the content of the box starting at {@code at} lies, as {@code from << 32 | to}; -1 when it is unclosed,
+     * or when its closing brace is not before {@code limit}.
+     */
+    private static long boxedArgument(String s, int at, int limit) {
         int i;
         if (s.startsWith("\\boxed", at)) {
             i = at + 6;
         } else if (s.startsWith("\\fbox", at)) {
             i = at + 5;
         } else {
-            return null;
+            return -1;
         }
         int command = i;
         int n = s.length();
@@ -497,10 +517,10 @@ public final class Extractor {
                 if (c == '{') {
                     depth++;
                 } else if (c == '}' && --depth == 0) {
-                    return s.substring(i + 1, j);
+                    return (long) (i + 1) << 32 | j;
                 }
             }
-            return null;
+            return -1;
         }
         if (i > command && i < n) {
             // \boxed 5: a space, then one token
@@ -508,9 +528,9 @@ public final class Extractor {
             while (j < n && !Character.isWhitespace(s.charAt(j)) && s.charAt(j) != '$') {
                 j++;
             }
-            return j > i ? s.substring(i, j) : null;
+            return j > i ? (long) i << 32 | j : -1;
         }
-        return null;
+        return -1;
     }
 
     private static Extraction afterPhrase(String s, int from, String[] phrases, Extraction.Source source) {
