@@ -40,7 +40,15 @@ public final class FinalAnswer {
         // the last box is the one whose brace comes last
         int bestOpen = -1;
         int bestClose = -1;
-        for (int i = 0; i < n; i++) {
+        // the next backslash and braces, found with indexOf: the text between them is skipped, not read char by char
+        int backslash = nextOf(text, '\\', 0);
+        int opening = nextOf(text, '{', 0);
+        int closing = nextOf(text, '}', 0);
+        while (true) {
+            int i = Math.min(backslash, Math.min(opening, closing));
+            if (i >= n) {
+                break;
+            }
             char c = text.charAt(i);
             if (c == '\\') {
                 // a command may also start at the backslash this one escapes
@@ -56,7 +64,15 @@ public final class FinalAnswer {
                         pending = brace;
                     }
                 }
-                i++;
+                // the character after a backslash is escaped
+                int after = Math.min(i + 2, n);
+                backslash = nextOf(text, '\\', after);
+                if (opening < after) {
+                    opening = nextOf(text, '{', after);
+                }
+                if (closing < after) {
+                    closing = nextOf(text, '}', after);
+                }
             } else if (c == '{') {
                 if (i == pending) {
                     if (boxes + 2 > open.length) {
@@ -66,18 +82,28 @@ public final class FinalAnswer {
                     open[boxes++] = depth;
                 }
                 depth++;
-            } else if (c == '}' && depth > 0) {
-                depth--;
-                if (boxes > 0 && open[boxes - 1] == depth) {
-                    int brace = open[boxes - 2];
-                    boxes -= 2;
-                    if (brace > bestOpen) {
-                        bestOpen = brace;
-                        bestClose = i;
+                opening = nextOf(text, '{', i + 1);
+            } else {
+                if (depth > 0) {
+                    depth--;
+                    if (boxes > 0 && open[boxes - 1] == depth) {
+                        int brace = open[boxes - 2];
+                        boxes -= 2;
+                        if (brace > bestOpen) {
+                            bestOpen = brace;
+                            bestClose = i;
+                        }
                     }
                 }
+                closing = nextOf(text, '}', i + 1);
             }
         }
         return bestOpen < 0 ? null : text.substring(bestOpen + 1, bestClose).strip();
+    }
+
+    /** The first {@code c} at or after {@code from}, or {@code text.length()}. */
+    private static int nextOf(String text, char c, int from) {
+        int i = text.indexOf(c, from);
+        return i < 0 ? text.length() : i;
     }
 }
