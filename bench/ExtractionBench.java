@@ -44,7 +44,8 @@ public class ExtractionBench {
         large = (args.length > 2 ? Integer.parseInt(args[2]) : 1024) * 1024;
         System.out.printf("machine: %d cores, %s; %s %s; %s%n", Runtime.getRuntime().availableProcessors(), cpu(),
                 System.getProperty("java.vm.name"), System.getProperty("java.version"), java.time.ZonedDateTime.now());
-        System.out.printf("runs: %d timed after %d warm-up rounds; large inputs of %,d characters%n", runs, warmup, large);
+        System.out.printf("runs: %d timed after %d warm-up rounds; large inputs of %,d characters; load average %s%n", runs, warmup,
+                large, load());
 
         Map<String, String> inputs = inputs();
         Map<String, Function<String, String>> extractors = new LinkedHashMap<>();
@@ -101,6 +102,7 @@ public class ExtractionBench {
         }
         Arrays.sort(ms);
         Arrays.sort(cpu);
+        System.out.printf("%nload average after the runs: %s%n", load());
         System.out.printf("%ncommand line (Main), three lines of %,d KB (%,d bytes): median %.2f ms, max %.2f ms, median CPU %.2f ms for the three; output:%n%s",
                 scaled(560), lines.getBytes(StandardCharsets.UTF_8).length, ms[runs / 2], ms[runs - 1], cpu[runs / 2], out);
     }
@@ -181,6 +183,12 @@ public class ExtractionBench {
         }
         String t = s.length() > 24 ? s.substring(0, 16) + "... (" + s.length() + " chars)" : s;
         return "`" + t.replace("|", "\\|").replace("\n", "\\n") + "`";
+    }
+
+    /** The machine's load averages over 1, 5 and 15 minutes: on a shared machine, what else was running. */
+    static String load() throws Exception {
+        String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
+        return f[0] + " " + f[1] + " " + f[2];
     }
 
     static String cpu() throws Exception {
