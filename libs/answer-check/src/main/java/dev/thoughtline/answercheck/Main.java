@@ -1,5 +1,13 @@
 package dev.thoughtline.answercheck;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -13,7 +21,8 @@ import java.util.Map;
  * The command-line entry: NDJSON lines {@code {"gold": ..., "prediction": ..., "answerType"?: ...}} on stdin,
  * one line {@code {"verdict": "equal"|"different"|"unknown", "extracted": ..., "source": ...}} per input line
  * on stdout, in order. A line that is not such an object gets {@code "verdict": "unknown"} and an
- * {@code "error"}; the run goes on.
+ * {@code "error"}; the run goes on. Lines are read with jackson-core's streaming parser, the one dependency of
+ * the library, used here alone (the runnable jar {@code target/answer-check-runner.jar} carries it).
  */
 public final class Main {
 
@@ -43,9 +52,12 @@ public final class Main {
     static String answer(String line) {
         Map<String, String> fields;
         try {
-            fields = Json.object(line);
-        } catch (IllegalArgumentException e) {
-            return "{\"verdict\":\"unknown\",\"extracted\":null,\"error\":" + Json.quote("not a JSON object: " + e.getMessage()) + "}";
+            fields = object(line);
+        } catch (IOException e) {
+            String why = e instanceof JsonProcessingException j
+                    ? j.getOriginalMessage() + (j.getLocation() == null ? "" : " at column " + j.getLocation().getColumnNr())
+                    : e.getMessage();
+            return "{\"verdict\":\"unknown\",\"extracted\":null,\"error\":" + quote("not a JSON object: " + why) + "}";
         }
         String gold = fields.get("gold");
         String prediction = fields.get("prediction");
@@ -54,175 +66,74 @@ public final class Main {
         }
         AnswerChecker.Result r = AnswerChecker.check(gold, prediction, AnswerType.of(fields.get("answerType")));
         Extraction e = r.extraction();
-        return "{\"verdict\":\"" + r.verdict().jsonName() + "\",\"extracted\":" + (e.found() ? Json.quote(e.answer()) : "null")
+        return "{\"verdict\":\"" + r.verdict().jsonName() + "\",\"extracted\":" + (e.found() ? quote(e.answer()) : "null")
                 + ",\"source\":\"" + e.source().jsonName() + "\"}";
     }
 
-    /** Just enough JSON for flat objects: string, number, boolean and null members; nested values are skipped. */
-    static final class Json {
+    /**
+     * Lines come from ad-hoc scripts as much as from JSON libraries: raw control characters and needless escapes
+     * inside strings and leading zeros in numbers are read, not rejected. Reading is linear, so a line may be as
+     * long and as deep as it is; numbers are kept as their text and never converted.
+     */
+    private static final JsonFactory JSON = JsonFactory.builder()
+            .enable(JsonReadFeature.ALLOW_UNESCAPED_CONTROL_CHARS)
+            .enable(JsonReadFeature.ALLOW_BACKSLASH_ESCAPING_ANY_CHARACTER)
+            .enable(JsonReadFeature.ALLOW_LEADING_ZEROS_FOR_NUMBERS)
+            .streamReadConstraints(StreamReadConstraints.builder()
+                    .maxStringLength(Integer.MAX_VALUE)
+                    .maxNumberLength(Integer.MAX_VALUE)
+                    .maxNameLength(Integer.MAX_VALUE)
+                    .maxNestingDepth(Integer.MAX_VALUE)
+                    .build())
+            .build();
 
-        private final String s;
-        private int i;
-
-        private Json(String s) {
-            this.s = s;
-        }
-
-        static Map<String, String> object(String line) {
-            Json j = new Json(line);
+    /**
+     * The members of a flat JSON object: strings decoded, numbers and booleans as their text, null and nested values
+     * as null (a member given twice: the last).
+     */
+    static Map<String, String> object(String line) throws IOException {
+        try (JsonParser p = JSON.createParser(line)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new JsonParseException(p, "expected an object");
+            }
             Map<String, String> out = new HashMap<>();
-            j.space();
-            j.expect('{');
-            j.space();
-            if (j.peek() == '}') {
-                j.i++;
-                j.end();
-                return out;
-            }
-            while (true) {
-                j.space();
-                String key = j.string();
-                j.space();
-                j.expect(':');
-                j.space();
-                out.put(key, j.value());
-                j.space();
-                char c = j.next();
-                if (c == '}') {
-                    j.end();
-                    return out;
-                }
-                if (c != ',') {
-                    throw new IllegalArgumentException("expected , or } at " + (j.i - 1));
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken value = p.nextToken();
+                if (value == JsonToken.START_OBJECT || value == JsonToken.START_ARRAY) {
+                    p.skipChildren();
+                    out.put(name, null);
+                } else {
+                    out.put(name, value == JsonToken.VALUE_NULL ? null : p.getText());
                 }
             }
+            if (p.nextToken() != null) {
+                throw new JsonParseException(p, "trailing characters");
+            }
+            return out;
         }
+    }
 
-        private void end() {
-            space();
-            if (i < s.length()) {
-                throw new IllegalArgumentException("trailing characters at " + i);
-            }
-        }
-
-        private char peek() {
-            if (i >= s.length()) {
-                throw new IllegalArgumentException("unexpected end");
-            }
-            return s.charAt(i);
-        }
-
-        private char next() {
-            char c = peek();
-            i++;
-            return c;
-        }
-
-        private void expect(char c) {
-            if (next() != c) {
-                throw new IllegalArgumentException("expected " + c + " at " + (i - 1));
-            }
-        }
-
-        private void space() {
-            while (i < s.length() && Character.isWhitespace(s.charAt(i))) {
-                i++;
-            }
-        }
-
-        private String value() {
-            char c = peek();
-            if (c == '"') {
-                return string();
-            }
-            if (c == '{' || c == '[') {
-                skipNested();
-                return null;
-            }
-            int start = i;
-            while (i < s.length() && ",}] \t".indexOf(s.charAt(i)) < 0) {
-                i++;
-            }
-            String literal = s.substring(start, i);
-            if (literal.equals("null")) {
-                return null;
-            }
-            if (literal.equals("true") || literal.equals("false") || literal.matches("-?\\d+(\\.\\d+)?([eE][+-]?\\d+)?")) {
-                return literal;
-            }
-            throw new IllegalArgumentException("bad value at " + start);
-        }
-
-        private void skipNested() {
-            int depth = 0;
-            do {
-                char c = next();
-                if (c == '"') {
-                    i--;
-                    string();
-                } else if (c == '{' || c == '[') {
-                    depth++;
-                } else if (c == '}' || c == ']') {
-                    depth--;
-                }
-            } while (depth > 0);
-        }
-
-        private String string() {
-            expect('"');
-            StringBuilder b = new StringBuilder();
-            while (true) {
-                char c = next();
-                if (c == '"') {
-                    return b.toString();
-                }
-                if (c != '\\') {
-                    b.append(c);
-                    continue;
-                }
-                char e = next();
-                switch (e) {
-                    case 'n' -> b.append('\n');
-                    case 't' -> b.append('\t');
-                    case 'r' -> b.append('\r');
-                    case 'b' -> b.append('\b');
-                    case 'f' -> b.append('\f');
-                    case 'u' -> {
-                        if (i + 4 > s.length()) {
-                            throw new IllegalArgumentException("bad escape at " + i);
-                        }
-                        try {
-                            b.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
-                        } catch (NumberFormatException ex) {
-                            throw new IllegalArgumentException("bad escape at " + i);
-                        }
-                        i += 4;
-                    }
-                    default -> b.append(e);
-                }
-            }
-        }
-
-        static String quote(String v) {
-            StringBuilder b = new StringBuilder(v.length() + 2).append('"');
-            for (int k = 0; k < v.length(); k++) {
-                char c = v.charAt(k);
-                switch (c) {
-                    case '"' -> b.append("\\\"");
-                    case '\\' -> b.append("\\\\");
-                    case '\n' -> b.append("\\n");
-                    case '\r' -> b.append("\\r");
-                    case '\t' -> b.append("\\t");
-                    default -> {
-                        if (c < 0x20) {
-                            b.append(String.format("\\u%04x", (int) c));
-                        } else {
-                            b.append(c);
-                        }
+    /** A JSON string literal of {@code v}: quotes, backslashes and control characters escaped. */
+    static String quote(String v) {
+        StringBuilder b = new StringBuilder(v.length() + 2).append('"');
+        for (int k = 0; k < v.length(); k++) {
+            char c = v.charAt(k);
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        b.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        b.append(c);
                     }
                 }
             }
-            return b.append('"').toString();
         }
+        return b.append('"').toString();
     }
 }

@@ -49,12 +49,12 @@ final class Normalizer {
             "students", "apples", "cookies", "times", "ways", "items", "marbles", "coins", "boxes", "pages", "books",
             "eggs", "cups", "pieces", "questions", "games", "cars", "trees");
 
+    /** A percent sign in words, longest first. */
+    private static final String[] PERCENT_WORDS = {"percentage", "percent", "pct"};
     private static final Pattern TEXT_CMD = Pattern.compile("\\\\(?:text|textbf|textit|textnormal|textrm|textsf|texttt|textup|emph|mathrm|mathbf|mathit|mathsf|mbox|operatorname|rm|bf)\\s*\\{([^{}]*)}");
     private static final Pattern WHOLE_THOUSANDS = Pattern.compile("-?[1-9]\\d{0,2}(?:,\\d{3})+(?:\\.\\d+)?");
     private static final Pattern SPACED_THOUSANDS = Pattern.compile("-?\\d{1,3}(?: \\d{3})+(?:\\.\\d+)?");
-    private static final Pattern PERCENT_WORD = Pattern.compile("(?<=[\\d}\\s])\\s*(?:percentage|percent|pct)\\.?\\s*$", Pattern.CASE_INSENSITIVE);
     private static final Pattern PREFIX = Pattern.compile("^\\s*([a-zA-Z](?:_\\{?[a-zA-Z0-9]+}?)?|\\\\[a-zA-Z]+)\\s*(?:=|\\\\approx|\\\\in(?![a-zA-Z]))\\s*");
-    private static final Pattern TRAILING_WORD = Pattern.compile("\\s+([a-zA-Z]+)\\.?\\s*$");
 
     private Normalizer() {
     }
@@ -100,11 +100,11 @@ final class Normalizer {
             percent = true;
             s = s.replace("%", "");
         }
-        java.util.regex.Matcher pct = PERCENT_WORD.matcher(s);
-        if (pct.find()) {
+        long pct = percentWord(s);
+        if (pct >= 0) {
             // "28 percent", "28 pct": a percent sign in words
             percent = true;
-            s = s.substring(0, pct.start()) + s.substring(pct.end());
+            s = s.substring(0, (int) (pct >>> 32)) + s.substring((int) pct);
         }
         s = s.strip();
         // "x = 1/3 \\approx 0.33": the value, not its rounding
@@ -171,11 +171,18 @@ final class Normalizer {
     /** Drops unit words that trail a number: "15 cm", "3 square units", "24 dollars". */
     private static String dropUnits(String s) {
         for (int guard = 0; guard < 4; guard++) {
-            Matcher m = TRAILING_WORD.matcher(s);
-            if (!m.find() || !UNIT_WORDS.contains(m.group(1).toLowerCase(Locale.ROOT))) {
+            int end = contentEnd(s);
+            int wordEnd = end > 0 && s.charAt(end - 1) == '.' ? end - 1 : end;
+            int word = wordEnd;
+            while (word > 0 && isAsciiLetter(s.charAt(word - 1))) {
+                word--;
+            }
+            // a word after spacing, then at most a period: what "\\s+([a-zA-Z]+)\\.?\\s*$" finds
+            if (word == wordEnd || word == 0 || !isRegexSpace(s.charAt(word - 1))
+                    || !UNIT_WORDS.contains(s.substring(word, wordEnd).toLowerCase(Locale.ROOT))) {
                 return s;
             }
-            String rest = s.substring(0, m.start()).strip();
+            String rest = s.substring(0, spaceBefore(s, word)).strip();
             if (rest.isEmpty() || !(Character.isDigit(rest.charAt(rest.length() - 1)) || rest.endsWith("}")
                     || UNIT_WORDS.contains(lastWord(rest)))) {
                 return s;
@@ -183,6 +190,88 @@ final class Normalizer {
             s = rest;
         }
         return s;
+    }
+
+    /**
+     * "28 percent", "5 pct.": where the expression <code>(?&lt;=[\d&#125;\s])\s*(?:percentage|percent|pct)\.?\s*$</code>
+     * (ASCII case ignored) first matches, as {@code start << 32 | end}; -1 when it does not. Read from the end: that
+     * expression, retried from every position of a run of spaces, would take time quadratic in the run.
+     */
+    private static long percentWord(String s) {
+        int end = contentEnd(s);
+        int wordEnd = end > 0 && s.charAt(end - 1) == '.' ? end - 1 : end;
+        int word = -1;
+        for (String w : PERCENT_WORDS) {
+            if (wordEnd >= w.length() && endsWithIgnoringAsciiCase(s, wordEnd, w)) {
+                word = wordEnd - w.length();
+                break;
+            }
+        }
+        if (word < 0) {
+            return -1;
+        }
+        int spaces = spaceBefore(s, word);
+        int start;
+        if (spaces > 0 && (s.charAt(spaces - 1) >= '0' && s.charAt(spaces - 1) <= '9' || s.charAt(spaces - 1) == '}')) {
+            start = spaces;
+        } else if (spaces < word) {
+            start = spaces + 1;
+        } else {
+            return -1;
+        }
+        int to = s.length();
+        if (to > 0 && isFinalTerminator(s.charAt(to - 1))) {
+            to--;
+        }
+        return (long) start << 32 | to;
+    }
+
+    /**
+     * Where {@code \s*$} begins to match at the end of {@code s}: before the trailing regex spacing, and before a
+     * last line terminator that {@code \s} does not cover but {@code $} stops at (NEL, LS, PS).
+     */
+    private static int contentEnd(String s) {
+        int end = s.length();
+        if (end > 0 && isFinalTerminator(s.charAt(end - 1))) {
+            end--;
+        }
+        while (end > 0 && isRegexSpace(s.charAt(end - 1))) {
+            end--;
+        }
+        return end;
+    }
+
+    private static boolean isFinalTerminator(char c) {
+        return c == '\u0085' || c == '\u2028' || c == '\u2029';
+    }
+
+    /** Where the run of regex spacing that ends at {@code i} begins. */
+    private static int spaceBefore(String s, int i) {
+        while (i > 0 && isRegexSpace(s.charAt(i - 1))) {
+            i--;
+        }
+        return i;
+    }
+
+    /** {@code \s} of a regex: ASCII spacing only. */
+    private static boolean isRegexSpace(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\u000B' || c == '\f' || c == '\r';
+    }
+
+    private static boolean isAsciiLetter(char c) {
+        return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z';
+    }
+
+    /** Whether {@code s[..end)} ends with the lower-case {@code word}, ASCII letters compared without case. */
+    private static boolean endsWithIgnoringAsciiCase(String s, int end, String word) {
+        int from = end - word.length();
+        for (int i = 0; i < word.length(); i++) {
+            char c = s.charAt(from + i);
+            if (c != word.charAt(i) && !(c >= 'A' && c <= 'Z' && c + 32 == word.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static String lastWord(String s) {

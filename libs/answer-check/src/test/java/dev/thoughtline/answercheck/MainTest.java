@@ -9,6 +9,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 class MainTest {
 
@@ -61,5 +62,24 @@ class MainTest {
     void escapesWhatItWritesAndDecodesUnicodeEscapes() throws Exception {
         String out = run("{\"gold\": \"\\u03c0\", \"prediction\": \"\\\\boxed{\\\\pi}\"}\n");
         assertThat(out.strip()).isEqualTo("{\"verdict\":\"equal\",\"extracted\":\"\\\\pi\",\"source\":\"boxed\"}");
+    }
+
+    @Test
+    void threeLinesOf560KilobytesAreAnsweredInLinearTime() {
+        int size = 560 * 1024;
+        String boxes = "\\boxed{".repeat(size / 7);
+        String digits = "7".repeat(size - 28);
+        String displays = "\\[".repeat(size / 2);
+        String input = line(boxes) + line("The final answer is " + digits + " apples") + line(displays + "\\boxed{1}");
+        String out = assertTimeoutPreemptively(java.time.Duration.ofSeconds(2), () -> run(input));
+        String[] lines = out.split("\n");
+        assertThat(lines).hasSize(3);
+        assertThat(lines[0]).isEqualTo("{\"verdict\":\"unknown\",\"extracted\":null,\"source\":\"none\"}");
+        assertThat(lines[1]).isEqualTo("{\"verdict\":\"unknown\",\"extracted\":\"" + digits + "\",\"source\":\"final_answer_phrase\"}");
+        assertThat(lines[2]).isEqualTo("{\"verdict\":\"equal\",\"extracted\":\"1\",\"source\":\"boxed\"}");
+    }
+
+    private static String line(String prediction) {
+        return "{\"gold\": \"1\", \"prediction\": \"" + prediction.replace("\\", "\\\\") + "\"}\n";
     }
 }
