@@ -33,7 +33,9 @@ public final class SchemaMigrations {
      *                own script, shared by the services that use {@link WorkLeases}
      */
     public static void apply(Pool pool, long lockKey, List<String> scripts) {
-        pool.withTransaction(conn -> conn.query("SELECT pg_advisory_xact_lock(" + lockKey + ")").execute()
+        // no NOTICE for the schema_version table that exists at every start but the first, nor for a script's IF EXISTS
+        pool.withTransaction(conn -> conn.query("SET LOCAL client_min_messages = warning").execute()
+                .chain(() -> conn.query("SELECT pg_advisory_xact_lock(" + lockKey + ")").execute())
                 .chain(() -> conn.query("""
                         CREATE TABLE IF NOT EXISTS schema_version (
                             version int PRIMARY KEY, script text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())""")
