@@ -1,10 +1,10 @@
 package dev.thoughtline.eval;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.thoughtline.teachersim.SimConfig;
 import dev.thoughtline.teachersim.TeacherSim;
 import dev.thoughtline.testing.GenerationServiceProcess;
+import dev.thoughtline.testing.JsonHttp;
 import dev.thoughtline.testing.LocalPostgres;
 import dev.thoughtline.testing.QuarkusProcess;
 import dev.thoughtline.testing.RoundRobinProxy;
@@ -14,9 +14,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
-import java.util.function.Predicate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -38,11 +34,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class EvalReplicasIT {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Path JAR = Path.of("target", "quarkus-app", "quarkus-run.jar");
     private static final int ITEMS = 60;
 
-    private final HttpClient http = HttpClient.newHttpClient();
     private LocalPostgres pg;
     private GenerationServiceProcess generation;
     private TeacherSim sim;
@@ -61,7 +55,7 @@ class EvalReplicasIT {
         ports[0] = QuarkusProcess.freePort();
         ports[1] = QuarkusProcess.freePort();
         proxy = new RoundRobinProxy(List.of(ports[0], ports[1]));
-        HttpResponse<String> r = post(generation.url() + "/api/v1/teachers", "application/json", "{\"name\":\"sim\",\"baseUrl\":\"" + sim.baseUrl()
+        HttpResponse<String> r = JsonHttp.post(generation.url() + "/api/v1/teachers", "application/json", "{\"name\":\"sim\",\"baseUrl\":\"" + sim.baseUrl()
                 + "\",\"model\":\"" + SimConfig.defaults().model() + "\",\"limits\":{\"maxConcurrency\":8}}");
         assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
     }
@@ -100,36 +94,6 @@ class EvalReplicasIT {
         return Path.of("target", "it-logs", "eval-replica-" + i + ".log");
     }
 
-    private HttpResponse<String> post(String url, String type, String body) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", type)
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private JsonNode get(String url) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).as(url + ": " + r.body()).isEqualTo(200);
-        return JSON.readTree(r.body());
-    }
-
-    private JsonNode await(String url, Duration max, Predicate<JsonNode> done) throws Exception {
-        long end = System.nanoTime() + max.toNanos();
-        while (true) {
-            JsonNode n;
-            try {
-                n = get(url);
-            } catch (IOException replicaGoneMidRequest) {
-                n = null;
-            }
-            if (n != null && done.test(n)) {
-                return n;
-            }
-            if (System.nanoTime() > end) {
-                throw new AssertionError(url + " did not get there in " + max + ": " + n);
-            }
-            Thread.sleep(200);
-        }
-    }
-
     /** A benchmark of arithmetic questions and a model answered by teacher-sim, through {@code base}. */
     private void benchmarkAndModel(String base) throws Exception {
         StringBuilder body = new StringBuilder();
@@ -140,21 +104,21 @@ class EvalReplicasIT {
             body.append("{\"id\":\"q").append(i).append("\",\"text\":\"Compute ").append(a).append(" * ").append(b)
                     .append(".\",\"answer\":\"").append(a * b).append("\"}\n");
         }
-        HttpResponse<String> up = post(base + "/api/v1/benchmarks?name=arith&answerType=integer&repeats=2", "application/x-ndjson", body.toString());
+        HttpResponse<String> up = JsonHttp.post(base + "/api/v1/benchmarks?name=arith&answerType=integer&repeats=2", "application/x-ndjson", body.toString());
         assertThat(up.statusCode()).as(up.body()).isIn(200, 201);
-        HttpResponse<String> m = post(base + "/api/v1/models", "application/json", "{\"name\":\"sim-model\",\"teacher\":\"sim\",\"trainedOn\":[]}");
+        HttpResponse<String> m = JsonHttp.post(base + "/api/v1/models", "application/json", "{\"name\":\"sim-model\",\"teacher\":\"sim\",\"trainedOn\":[]}");
         assertThat(m.statusCode()).as(m.body()).isIn(200, 201);
     }
 
     private long run(String base, String name) throws Exception {
-        HttpResponse<String> r = post(base + "/api/v1/eval-runs", "application/json",
+        HttpResponse<String> r = JsonHttp.post(base + "/api/v1/eval-runs", "application/json",
                 "{\"name\":\"" + name + "\",\"model\":\"sim-model\",\"benchmarks\":[\"arith\"],\"seed\":5}");
         assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
-        return JSON.readTree(r.body()).path("id").asLong();
+        return JsonHttp.json(r.body()).path("id").asLong();
     }
 
     private void jobUnderWay(String run) throws Exception {
-        await(generation.url() + "/api/v1/jobs", Duration.ofMinutes(2), jobs -> {
+        JsonHttp.await(generation.url() + "/api/v1/jobs", Duration.ofMinutes(2), jobs -> {
             for (JsonNode j : jobs) {
                 if (j.path("name").asText().equals("eval-" + run + "-arith") && j.path("done").asLong() > 0) {
                     return true;
@@ -166,7 +130,7 @@ class EvalReplicasIT {
 
     private List<JsonNode> jobsOf(String run) throws Exception {
         List<JsonNode> out = new ArrayList<>();
-        for (JsonNode j : get(generation.url() + "/api/v1/jobs")) {
+        for (JsonNode j : JsonHttp.get(generation.url() + "/api/v1/jobs")) {
             if (j.path("name").asText().equals("eval-" + run + "-arith")) {
                 out.add(j);
             }
@@ -177,18 +141,8 @@ class EvalReplicasIT {
     /** The run's per-item records, by item id. */
     private Map<String, String> items(String run) throws Exception {
         Map<String, String> out = new TreeMap<>();
-        String next = proxy.url() + "/api/v1/eval-runs/" + run + "/results/arith/items?limit=25";
-        while (next != null) {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(next)).build(), HttpResponse.BodyHandlers.ofString());
-            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-            for (String line : r.body().split("\n")) {
-                if (!line.isBlank()) {
-                    JsonNode v = JSON.readTree(line);
-                    assertThat(out.put(v.path("id").asText(), v.path("passes") + "/" + v.path("samples"))).as("scored once").isNull();
-                }
-            }
-            String link = r.headers().firstValue("Link").orElse(null);
-            next = link == null ? null : link.substring(link.indexOf('<') + 1, link.indexOf('>'));
+        for (JsonNode v : JsonHttp.items(proxy.url() + "/api/v1/eval-runs/" + run + "/results/arith/items?limit=25")) {
+            assertThat(out.put(v.path("id").asText(), v.path("passes") + "/" + v.path("samples"))).as("scored once").isNull();
         }
         return out;
     }
@@ -205,7 +159,7 @@ class EvalReplicasIT {
         jobUnderWay("scale-out");
 
         replica(1);
-        JsonNode run = await(proxy.url() + "/api/v1/eval-runs/" + id, Duration.ofMinutes(3), EvalReplicasIT::ended);
+        JsonNode run = JsonHttp.await(proxy.url() + "/api/v1/eval-runs/" + id, Duration.ofMinutes(3), EvalReplicasIT::ended);
         assertThat(run.path("status").asText()).as(run.toString()).isEqualTo("complete");
         assertThat(items("scale-out")).hasSize(ITEMS);
         assertThat(jobsOf("scale-out")).singleElement().satisfies(j -> assertThat(j.path("requests").asLong()).isEqualTo(2L * ITEMS));
@@ -221,13 +175,13 @@ class EvalReplicasIT {
         jobUnderWay("killed");
 
         a.destroyForcibly().waitFor();
-        JsonNode run = await(proxy.url() + "/api/v1/eval-runs/" + id, Duration.ofMinutes(3), EvalReplicasIT::ended);
+        JsonNode run = JsonHttp.await(proxy.url() + "/api/v1/eval-runs/" + id, Duration.ofMinutes(3), EvalReplicasIT::ended);
         assertThat(run.path("status").asText()).as(run.toString()).isEqualTo("complete");
         assertThat(Files.readString(log(1))).contains("eval-run " + id + ": taking it over");
         assertThat(jobsOf("killed")).singleElement().satisfies(j -> assertThat(j.path("requests").asLong()).isEqualTo(2L * ITEMS));
 
         long other = run(proxy.url(), "undisturbed");
-        JsonNode undisturbed = await(proxy.url() + "/api/v1/eval-runs/" + other, Duration.ofMinutes(3), EvalReplicasIT::ended);
+        JsonNode undisturbed = JsonHttp.await(proxy.url() + "/api/v1/eval-runs/" + other, Duration.ofMinutes(3), EvalReplicasIT::ended);
         assertThat(undisturbed.path("status").asText()).isEqualTo("complete");
         assertThat(run.path("results").get(0).path("metrics").path("accuracy"))
                 .isEqualTo(undisturbed.path("results").get(0).path("metrics").path("accuracy"));

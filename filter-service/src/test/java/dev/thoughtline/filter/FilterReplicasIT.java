@@ -1,11 +1,11 @@
 package dev.thoughtline.filter;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.thoughtline.teachersim.SimConfig;
 import dev.thoughtline.teachersim.TeacherSim;
 import dev.thoughtline.testing.ContractServer;
 import dev.thoughtline.testing.GenerationServiceProcess;
+import dev.thoughtline.testing.JsonHttp;
 import dev.thoughtline.testing.LocalPostgres;
 import dev.thoughtline.testing.QuarkusProcess;
 import dev.thoughtline.testing.RoundRobinProxy;
@@ -15,9 +15,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +24,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.function.Predicate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -39,11 +35,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class FilterReplicasIT {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Path JAR = Path.of("target", "quarkus-app", "quarkus-run.jar");
     private static final int QUESTIONS = 300;
 
-    private final HttpClient http = HttpClient.newHttpClient();
     private LocalPostgres pg;
     private GenerationServiceProcess generation;
     private TeacherSim sim;
@@ -66,7 +60,7 @@ class FilterReplicasIT {
         ports[1] = QuarkusProcess.freePort();
         proxy = new RoundRobinProxy(List.of(ports[0], ports[1]));
         teacher = "sim-" + System.nanoTime();
-        HttpResponse<String> r = post(generation.url() + "/api/v1/teachers", "{\"name\":\"" + teacher + "\",\"baseUrl\":\"" + sim.baseUrl()
+        HttpResponse<String> r = JsonHttp.post(generation.url() + "/api/v1/teachers", "application/json", "{\"name\":\"" + teacher + "\",\"baseUrl\":\"" + sim.baseUrl()
                 + "\",\"model\":\"" + SimConfig.defaults().model() + "\",\"limits\":{\"maxConcurrency\":16}}");
         assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
     }
@@ -110,45 +104,14 @@ class FilterReplicasIT {
     }
 
     private long submit(String base, String name, String input) throws Exception {
-        HttpResponse<String> r = post(base + "/api/v1/filter-runs", "{\"name\":\"" + name + "\",\"input\":\"" + input + "\",\"steps\":" + steps() + "}");
+        HttpResponse<String> r = JsonHttp.post(base + "/api/v1/filter-runs", "application/json", "{\"name\":\"" + name + "\",\"input\":\"" + input + "\",\"steps\":" + steps() + "}");
         assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
-        return JSON.readTree(r.body()).path("id").asLong();
-    }
-
-    private HttpResponse<String> post(String url, String body) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private JsonNode get(String url) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).as(url + ": " + r.body()).isEqualTo(200);
-        return JSON.readTree(r.body());
-    }
-
-    /** Polls {@code url} (through the proxy: any live replica answers) until {@code done} holds of it. */
-    private JsonNode await(String url, Duration max, Predicate<JsonNode> done) throws Exception {
-        long end = System.nanoTime() + max.toNanos();
-        while (true) {
-            JsonNode n;
-            try {
-                n = get(url);
-            } catch (IOException replicaGoneMidRequest) {
-                n = null;
-            }
-            if (n != null && done.test(n)) {
-                return n;
-            }
-            if (System.nanoTime() > end) {
-                throw new AssertionError(url + " did not get there in " + max + ": " + n);
-            }
-            Thread.sleep(200);
-        }
+        return JsonHttp.json(r.body()).path("id").asLong();
     }
 
     /** The generation job of the run's LLM step, once it has stored some samples. */
     private JsonNode jobUnderWay(String run) throws Exception {
-        return await(generation.url() + "/api/v1/jobs", Duration.ofMinutes(2), jobs -> {
+        return JsonHttp.await(generation.url() + "/api/v1/jobs", Duration.ofMinutes(2), jobs -> {
             for (JsonNode j : jobs) {
                 if (j.path("name").asText().startsWith("filter-" + run + "-") && j.path("done").asLong() > 0) {
                     return true;
@@ -160,7 +123,7 @@ class FilterReplicasIT {
 
     private List<JsonNode> jobsOf(String run) throws Exception {
         List<JsonNode> out = new ArrayList<>();
-        for (JsonNode j : get(generation.url() + "/api/v1/jobs")) {
+        for (JsonNode j : JsonHttp.get(generation.url() + "/api/v1/jobs")) {
             if (j.path("name").asText().startsWith("filter-" + run + "-")) {
                 out.add(j);
             }
@@ -171,18 +134,8 @@ class FilterReplicasIT {
     /** Every verdict of a run, as item id to (kept, scores), read page by page. */
     private Map<String, String> verdicts(long id) throws Exception {
         Map<String, String> out = new TreeMap<>();
-        String next = proxy.url() + "/api/v1/filter-runs/" + id + "/verdicts?limit=100";
-        while (next != null) {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(next)).build(), HttpResponse.BodyHandlers.ofString());
-            assertThat(r.statusCode()).isEqualTo(200);
-            for (String line : r.body().split("\n")) {
-                if (!line.isBlank()) {
-                    JsonNode v = JSON.readTree(line);
-                    assertThat(out.put(v.path("id").asText(), v.path("kept").asBoolean() + " " + v.path("scores"))).as("verdict written once").isNull();
-                }
-            }
-            String link = r.headers().firstValue("Link").orElse(null);
-            next = link == null ? null : link.substring(link.indexOf('<') + 1, link.indexOf('>'));
+        for (JsonNode v : JsonHttp.items(proxy.url() + "/api/v1/filter-runs/" + id + "/verdicts?limit=100")) {
+            assertThat(out.put(v.path("id").asText(), v.path("kept").asBoolean() + " " + v.path("scores"))).as("verdict written once").isNull();
         }
         return out;
     }
@@ -199,7 +152,7 @@ class FilterReplicasIT {
         jobUnderWay("scale-out");
 
         replica(1, Duration.ofSeconds(5));
-        JsonNode run = await(proxy.url() + "/api/v1/filter-runs/" + id, Duration.ofMinutes(3), r -> !r.path("status").asText().equals("running"));
+        JsonNode run = JsonHttp.await(proxy.url() + "/api/v1/filter-runs/" + id, Duration.ofMinutes(3), r -> !r.path("status").asText().equals("running"));
 
         assertThat(run.path("status").asText()).as(run.toString()).isEqualTo("complete");
         assertThat(verdicts(id)).hasSize(QUESTIONS);
@@ -216,14 +169,14 @@ class FilterReplicasIT {
         jobUnderWay("killed");
 
         a.destroyForcibly().waitFor();
-        JsonNode run = await(proxy.url() + "/api/v1/filter-runs/" + id, Duration.ofMinutes(3), r -> !r.path("status").asText().equals("running"));
+        JsonNode run = JsonHttp.await(proxy.url() + "/api/v1/filter-runs/" + id, Duration.ofMinutes(3), r -> !r.path("status").asText().equals("running"));
         assertThat(run.path("status").asText()).as(run.toString()).isEqualTo("complete");
         assertThat(logOf(1)).contains("filter-run " + id + ": taking it over");
         // its step's job was reused by name, not asked again
         assertThat(jobsOf("killed")).singleElement().satisfies(j -> assertThat(j.path("requests").asLong()).isEqualTo(QUESTIONS));
 
         long undisturbed = submit(proxy.url(), "undisturbed", input);
-        JsonNode other = await(proxy.url() + "/api/v1/filter-runs/" + undisturbed, Duration.ofMinutes(3), r -> !r.path("status").asText().equals("running"));
+        JsonNode other = JsonHttp.await(proxy.url() + "/api/v1/filter-runs/" + undisturbed, Duration.ofMinutes(3), r -> !r.path("status").asText().equals("running"));
         assertThat(other.path("status").asText()).isEqualTo("complete");
         assertThat(run.path("keptCount").asLong()).isEqualTo(other.path("keptCount").asLong());
         assertThat(verdicts(id)).hasSize(QUESTIONS).isEqualTo(verdicts(undisturbed));
@@ -242,7 +195,7 @@ class FilterReplicasIT {
         a.destroy();
         assertThat(a.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).as("SIGTERM stops the replica").isTrue();
         assertThat(logOf(0)).contains("handed over 1 piece(s) of work");
-        JsonNode run = await(proxy.url() + "/api/v1/filter-runs/" + id, Duration.ofMinutes(3), r -> !r.path("status").asText().equals("running"));
+        JsonNode run = JsonHttp.await(proxy.url() + "/api/v1/filter-runs/" + id, Duration.ofMinutes(3), r -> !r.path("status").asText().equals("running"));
         assertThat(run.path("status").asText()).as(run.toString()).isEqualTo("complete");
         assertThat(Duration.ofNanos(System.nanoTime() - stopped)).isLessThan(Duration.ofMinutes(2));
         assertThat(logOf(1)).contains("filter-run " + id + ": taking it over");
