@@ -9,6 +9,8 @@ import dev.thoughtline.contracts.DatasetInfo;
 import dev.thoughtline.contracts.DatasetKind;
 import dev.thoughtline.contracts.DatasetRef;
 import dev.thoughtline.contracts.DatasetStatus;
+import dev.thoughtline.contracts.LineReader;
+import dev.thoughtline.contracts.Utf8;
 import dev.thoughtline.eval.Benchmark;
 import dev.thoughtline.eval.config.EvalConfig;
 import dev.thoughtline.eval.repository.EvalRepository;
@@ -19,10 +21,8 @@ import dev.thoughtline.support.ItemPages;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -116,16 +116,30 @@ public class BenchmarkService {
         }
     }
 
-    /** An NDJSON upload (blocking: call on a worker thread). */
+    /** The longest line of an NDJSON upload: longer ones are skipped to their end, never buffered, and reported. */
+    static final int MAX_LINE_BYTES = 1 << 20;
+
+    /**
+     * An NDJSON upload (blocking: call on a worker thread). Lines are split from the bytes, so a line that is not
+     * UTF-8 is reported with its number rather than read with replacement characters.
+     */
     public Uni<Created> upload(String name, String spec, String answerType, Integer repeats, String template,
                                BenchmarkRequest.Fields fields, InputStream body) {
         Settings s = settings(name, spec, answerType, repeats, template, fields);
         BenchmarkParser parser = parser(s);
-        try (BufferedReader reader = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8))) {
-            String line;
-            int n = 0;
-            while ((line = reader.readLine()) != null) {
-                parser.line(++n, line);
+        try {
+            LineReader lines = new LineReader(body, MAX_LINE_BYTES);
+            LineReader.Line line;
+            while ((line = lines.next()) != null) {
+                int n = (int) line.number();
+                int bad = line.tooLong() ? -1 : Utf8.firstInvalid(line.bytes(), 0, line.length());
+                if (line.tooLong()) {
+                    parser.unreadable(n, "the line is longer than " + MAX_LINE_BYTES + " bytes");
+                } else if (bad >= 0) {
+                    parser.unreadable(n, "invalid UTF-8 at byte " + (bad + 1));
+                } else {
+                    parser.line(n, new String(line.bytes(), 0, line.length(), StandardCharsets.UTF_8));
+                }
                 if (parser.rows() > config.huggingface().maxRows()) {
                     throw ApiException.unprocessable("a benchmark has at most " + config.huggingface().maxRows() + " items");
                 }
