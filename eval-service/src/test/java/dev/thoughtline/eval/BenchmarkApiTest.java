@@ -149,5 +149,14 @@ class BenchmarkApiTest {
                 .post("/api/v1/benchmarks").then().statusCode(422).body("detail", containsString("does not exist on the Hub"));
         given().contentType(ContentType.JSON).body("{\"name\":\"hf-nothing\",\"answerType\":\"integer\"}")
                 .post("/api/v1/benchmarks").then().statusCode(400).body("detail", containsString("huggingface.dataset"));
+        // names a caller cannot mean are refused before the datasets server is asked anything
+        int asked = DatasetsServerResource.REQUESTS.get();
+        given().contentType(ContentType.JSON).body("{\"name\":\"hf-nul\",\"answerType\":\"integer\",\"huggingface\":{\"dataset\":\"test/arith\","
+                + "\"config\":\"de\\u0000fault\"}}").post("/api/v1/benchmarks").then().statusCode(400)
+                .body("detail", containsString("without control characters"));
+        given().contentType(ContentType.JSON).body("{\"name\":\"hf-nul\",\"answerType\":\"integer\",\"fields\":{\"text\":\"q\\u0000\"},"
+                + "\"huggingface\":{\"dataset\":\"test/arith\"}}").post("/api/v1/benchmarks").then().statusCode(400)
+                .body("detail", containsString("without control characters"));
+        assertThat(DatasetsServerResource.REQUESTS.get()).isEqualTo(asked);
     }
 }

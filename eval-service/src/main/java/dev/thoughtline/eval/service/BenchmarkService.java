@@ -98,10 +98,26 @@ public class BenchmarkService {
         if (!prompt.contains("{{text}}")) {
             throw ApiException.badRequest("promptTemplate must contain {{text}}, where the question goes");
         }
+        if (fields != null) {
+            List<String> named = new ArrayList<>(java.util.Arrays.asList(fields.id(), fields.text(), fields.answer(), fields.correct()));
+            if (fields.incorrect() != null) {
+                named.addAll(fields.incorrect());
+            }
+            for (String field : named) {
+                if (field != null && !isName(field)) {
+                    throw ApiException.badRequest("fields name fields or dotted paths: at most 200 characters, without control characters");
+                }
+            }
+        }
         BenchmarkParser.Fields f = fields == null ? BenchmarkParser.Fields.defaults()
                 : new BenchmarkParser.Fields(blankToNull(fields.id()), blankToNull(fields.text()), blankToNull(fields.answer()),
                 blankToNull(fields.correct()), fields.incorrect() == null ? List.of() : fields.incorrect());
         return new Settings(name, spec == null ? null : spec.name(), type, k, prompt, f);
+    }
+
+    /** A name sent on to the datasets server or looked up in rows: nothing a caller could mean has control characters. */
+    private static boolean isName(String s) {
+        return s.length() <= 200 && s.chars().noneMatch(Character::isISOControl);
     }
 
     private static String blankToNull(String s) {
@@ -161,6 +177,11 @@ public class BenchmarkService {
         if (hf == null || hf.dataset() == null || hf.dataset().isBlank()) {
             throw ApiException.badRequest("huggingface.dataset is required (e.g. \"HuggingFaceH4/aime_2024\"); "
                     + "to upload a file, POST it as NDJSON");
+        }
+        for (String part : new String[] {hf.dataset(), hf.config(), hf.split()}) {
+            if (part != null && !isName(part)) {
+                throw ApiException.badRequest("huggingface.dataset, config and split are names: at most 200 characters, without control characters");
+            }
         }
         Settings s = settings(request.name(), request.spec(), request.answerType(), request.repeats(), request.promptTemplate(), request.fields());
         BenchmarkParser parser = parser(s);
