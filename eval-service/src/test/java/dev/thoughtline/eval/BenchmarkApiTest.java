@@ -84,6 +84,18 @@ class BenchmarkApiTest {
     }
 
     @Test
+    void aLineThatIsNotUtf8OrTooLongIsAnErrorOfItsLineNotAReplacementCharacter() {
+        byte[] notUtf8 = "{\"id\":\"a\",\"text\":\"1 + 1\",\"answer\":\"2\"}\n{\"id\":\"b\",\"text\":\"2 + \u00ff\",\"answer\":\"4\"}\n"
+                .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        given().contentType("application/x-ndjson").body(notUtf8).post("/api/v1/benchmarks?name=latin1&answerType=integer").then()
+                .statusCode(422).contentType("application/problem+json")
+                .body("errors.line", org.hamcrest.Matchers.contains(2)).body("errors[0].reason", containsString("invalid UTF-8 at byte 23"));
+        Api.upload("name=long&answerType=integer", "{\"id\":\"a\",\"text\":\"" + "9".repeat(2 << 20) + "\",\"answer\":\"2\"}")
+                .then().statusCode(422).body("errors[0].reason", containsString("longer than 1048576 bytes"));
+        given().get("/api/v1/benchmarks").then().statusCode(200).body("name", not(hasItem("latin1"))).body("name", not(hasItem("long")));
+    }
+
+    @Test
     void settingsThatCannotWorkAreRefusedBeforeAnythingIsRead() {
         String body = "{\"id\":\"a\",\"text\":\"1 + 1\",\"answer\":\"2\"}";
         Api.upload("name=x&spec=aime26", body).then().statusCode(400).body("detail", containsString("aime24"));
@@ -137,5 +149,14 @@ class BenchmarkApiTest {
                 .post("/api/v1/benchmarks").then().statusCode(422).body("detail", containsString("does not exist on the Hub"));
         given().contentType(ContentType.JSON).body("{\"name\":\"hf-nothing\",\"answerType\":\"integer\"}")
                 .post("/api/v1/benchmarks").then().statusCode(400).body("detail", containsString("huggingface.dataset"));
+        // names a caller cannot mean are refused before the datasets server is asked anything
+        int asked = DatasetsServerResource.REQUESTS.get();
+        given().contentType(ContentType.JSON).body("{\"name\":\"hf-nul\",\"answerType\":\"integer\",\"huggingface\":{\"dataset\":\"test/arith\","
+                + "\"config\":\"de\\u0000fault\"}}").post("/api/v1/benchmarks").then().statusCode(400)
+                .body("detail", containsString("without control characters"));
+        given().contentType(ContentType.JSON).body("{\"name\":\"hf-nul\",\"answerType\":\"integer\",\"fields\":{\"text\":\"q\\u0000\"},"
+                + "\"huggingface\":{\"dataset\":\"test/arith\"}}").post("/api/v1/benchmarks").then().statusCode(400)
+                .body("detail", containsString("without control characters"));
+        assertThat(DatasetsServerResource.REQUESTS.get()).isEqualTo(asked);
     }
 }

@@ -171,7 +171,17 @@ class EvalRunTest {
         given().contentType(ContentType.JSON).body("{\"name\":\"m\",\"teacher\":\"strong\",\"trainedOn\":[\"not a url\"]}").post("/api/v1/models")
                 .then().statusCode(400);
         given().contentType(ContentType.JSON).body("{\"name\":\"strong-model\",\"teacher\":\"weak\"}").post("/api/v1/models").then().statusCode(409);
+        // a lineage the leaderboard could never read is refused when the model is registered
+        given().contentType(ContentType.JSON).body("{\"name\":\"m-meta\",\"teacher\":\"strong\",\"trainedOn\":[\"http://169.254.169.254/api/v1/datasets/1\"]}")
+                .post("/api/v1/models").then().statusCode(422).contentType("application/problem+json")
+                .body("detail", containsString("refused by the outbound policy"));
+        given().get("/api/v1/models/m-meta").then().statusCode(404);
         given().get("/api/v1/eval-runs/nope").then().statusCode(404).contentType("application/problem+json");
+        // a NUL in a name: PostgreSQL cannot hold it, the caller can fix it
+        for (String path : List.of("/api/v1/eval-runs/%00", "/api/v1/models/a%00b", "/api/v1/benchmarks/%00", "/api/v1/compare?a=%00&b=x")) {
+            given().urlEncodingEnabled(false).get(path).then().statusCode(400).contentType("application/problem+json")
+                    .body("detail", containsString("NUL"));
+        }
 
         String body = "{\"model\":\"strong-model\",\"benchmarks\":[\"arith\"],\"repeats\":1,\"seed\":99}";
         long id = post(body).then().statusCode(202).extract().jsonPath().getLong("id");

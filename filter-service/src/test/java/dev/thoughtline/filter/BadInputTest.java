@@ -59,6 +59,9 @@ class BadInputTest {
         refused("{\"name\":\"x\",\"input\":\"" + inputs.missing() + "\",\"steps\":[{\"type\":\"random\"}]}", 422, "cannot be read");
         refused("{\"name\":\"x\",\"input\":\"" + inputs.add(List.of(), "building") + "\",\"steps\":[{\"type\":\"random\"}]}", 422,
                 "only a complete dataset");
+        // a benchmark the outbound policy refuses: refused before the run exists, not when it reads the benchmark
+        refused(run("x", "[{\"type\":\"decontaminate\",\"params\":{\"benchmarks\":[\"http://169.254.169.254/api/v1/datasets/1\"]}}]"),
+                422, "benchmark http://169.254.169.254/api/v1/datasets/1 is refused by the outbound policy");
         refused("{\"name\":", 400, "");
         given().get("/api/v1/filter-runs/987654").then().statusCode(404).contentType("application/problem+json");
         given().get("/api/v1/datasets/987654/items").then().statusCode(404);

@@ -128,6 +128,9 @@ class JobValidationTest {
     @Test
     void unknownJobsAndDatasetsAndBadCursorsAreClientErrors() {
         given().get("/api/v1/jobs/987654").then().statusCode(404).contentType("application/problem+json");
+        // an event stream of no job: a problem, not an event stream that breaks off
+        given().accept("text/event-stream").get("/api/v1/jobs/987654/events").then().statusCode(404)
+                .contentType("application/problem+json").body("detail", equalTo("job 987654 does not exist"));
         given().post("/api/v1/jobs/987654/pause").then().statusCode(404);
         given().get("/api/v1/datasets/987654").then().statusCode(404);
         long id = Api.submit(unique("cursor"), inputs.questions(unique("v"), 2), teacher(), 1, "{}");

@@ -138,6 +138,19 @@ class NdjsonImportTest {
     }
 
     @Test
+    void anUploadWithoutALineToImportIsA422WithTheLinesErrorsAndStoresNothing() {
+        String tag = unique("none");
+        long source = Api.source(tag, "math");
+        byte[] notUtf8 = {'{', '"', 't', 'e', 'x', 't', '"', ':', '"', (byte) 0xff, '"', '}', '\n'};
+        Api.importLines(source, "", "garbage\n{\"text\":null}\n[1]\n{\"text\":\"a\\u0000b\"}\n").statusCode(422)
+                .contentType("application/problem+json").body("detail", containsString("none of the 4 lines"))
+                .body("errors.size()", equalTo(4)).body("errors[0].line", equalTo(1));
+        Api.importBytes(source, "", notUtf8).statusCode(422).body("errors[0].reason", containsString("invalid UTF-8"));
+        given().get("/api/v1/sources/" + source + "/imports").then().statusCode(200).body("size()", equalTo(0));
+        given().get("/api/v1/sources/" + source).then().body("questions", equalTo(0)).body("duplicates", equalTo(0));
+    }
+
+    @Test
     void aBadUploadLeavesWhatIsStoredAsItWas() {
         String tag = unique("keep");
         long source = Api.source(tag, "math");

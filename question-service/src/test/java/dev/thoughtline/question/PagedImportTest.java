@@ -108,6 +108,10 @@ class PagedImportTest {
                 .body("detail", containsString("unknown field mapping 'prompt'"));
         given().contentType(ContentType.JSON).body("{\"dataset\":\"d\",\"config\":\"c\",\"split\":\"s\"}")
                 .post("/api/v1/sources/777777/imports/huggingface").then().statusCode(404);
+        given().contentType(ContentType.JSON).body("{\"dataset\":\"openai/gsm8k\",\"config\":\"main\",\"split\":\"te\\u0000st\"}")
+                .post("/api/v1/sources/" + source + "/imports/huggingface").then().statusCode(400)
+                .body("detail", containsString("without control characters"));
+        given().get("/api/v1/sources/" + source + "/imports").then().statusCode(200).body("size()", equalTo(0));
         given().get("/api/v1/imports/777777").then().statusCode(404).contentType("application/problem+json");
     }
 
@@ -179,5 +183,14 @@ class PagedImportTest {
         assertThat(run.getString("failure")).contains("404");
         given().contentType(ContentType.JSON).body("{\"from\":\"not a url\"}")
                 .post("/api/v1/sources/" + source + "/imports/dataset").then().statusCode(400).contentType("application/problem+json");
+    }
+
+    @Test
+    void aDatasetRefTheOutboundPolicyRefusesIsA422BeforeAnythingIsStored() {
+        long source = Api.source(unique("meta"), "math");
+        given().contentType(ContentType.JSON).body("{\"from\":\"http://169.254.169.254/latest/api/v1/datasets/1\"}")
+                .post("/api/v1/sources/" + source + "/imports/dataset").then().statusCode(422).contentType("application/problem+json")
+                .body("detail", containsString("refused by the outbound policy"));
+        given().get("/api/v1/sources/" + source + "/imports").then().statusCode(200).body("size()", equalTo(0));
     }
 }

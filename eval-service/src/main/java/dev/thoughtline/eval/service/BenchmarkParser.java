@@ -89,6 +89,12 @@ public final class BenchmarkParser {
         row(line, node);
     }
 
+    /** A line that could not even be read as text (too long, not UTF-8): a row in error. */
+    public void unreadable(int line, String reason) {
+        rows++;
+        error(line, reason);
+    }
+
     /** One row (line number or row index, 1-based). */
     public void row(int line, JsonNode row) {
         rows++;

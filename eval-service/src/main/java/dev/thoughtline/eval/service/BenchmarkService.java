@@ -9,6 +9,8 @@ import dev.thoughtline.contracts.DatasetInfo;
 import dev.thoughtline.contracts.DatasetKind;
 import dev.thoughtline.contracts.DatasetRef;
 import dev.thoughtline.contracts.DatasetStatus;
+import dev.thoughtline.contracts.LineReader;
+import dev.thoughtline.contracts.Utf8;
 import dev.thoughtline.eval.Benchmark;
 import dev.thoughtline.eval.config.EvalConfig;
 import dev.thoughtline.eval.repository.EvalRepository;
@@ -19,10 +21,8 @@ import dev.thoughtline.support.ItemPages;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -98,10 +98,26 @@ public class BenchmarkService {
         if (!prompt.contains("{{text}}")) {
             throw ApiException.badRequest("promptTemplate must contain {{text}}, where the question goes");
         }
+        if (fields != null) {
+            List<String> named = new ArrayList<>(java.util.Arrays.asList(fields.id(), fields.text(), fields.answer(), fields.correct()));
+            if (fields.incorrect() != null) {
+                named.addAll(fields.incorrect());
+            }
+            for (String field : named) {
+                if (field != null && !isName(field)) {
+                    throw ApiException.badRequest("fields name fields or dotted paths: at most 200 characters, without control characters");
+                }
+            }
+        }
         BenchmarkParser.Fields f = fields == null ? BenchmarkParser.Fields.defaults()
                 : new BenchmarkParser.Fields(blankToNull(fields.id()), blankToNull(fields.text()), blankToNull(fields.answer()),
                 blankToNull(fields.correct()), fields.incorrect() == null ? List.of() : fields.incorrect());
         return new Settings(name, spec == null ? null : spec.name(), type, k, prompt, f);
+    }
+
+    /** A name sent on to the datasets server or looked up in rows: nothing a caller could mean has control characters. */
+    private static boolean isName(String s) {
+        return s.length() <= 200 && s.chars().noneMatch(Character::isISOControl);
     }
 
     private static String blankToNull(String s) {
@@ -116,16 +132,30 @@ public class BenchmarkService {
         }
     }
 
-    /** An NDJSON upload (blocking: call on a worker thread). */
+    /** The longest line of an NDJSON upload: longer ones are skipped to their end, never buffered, and reported. */
+    static final int MAX_LINE_BYTES = 1 << 20;
+
+    /**
+     * An NDJSON upload (blocking: call on a worker thread). Lines are split from the bytes, so a line that is not
+     * UTF-8 is reported with its number rather than read with replacement characters.
+     */
     public Uni<Created> upload(String name, String spec, String answerType, Integer repeats, String template,
                                BenchmarkRequest.Fields fields, InputStream body) {
         Settings s = settings(name, spec, answerType, repeats, template, fields);
         BenchmarkParser parser = parser(s);
-        try (BufferedReader reader = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8))) {
-            String line;
-            int n = 0;
-            while ((line = reader.readLine()) != null) {
-                parser.line(++n, line);
+        try {
+            LineReader lines = new LineReader(body, MAX_LINE_BYTES);
+            LineReader.Line line;
+            while ((line = lines.next()) != null) {
+                int n = (int) line.number();
+                int bad = line.tooLong() ? -1 : Utf8.firstInvalid(line.bytes(), 0, line.length());
+                if (line.tooLong()) {
+                    parser.unreadable(n, "the line is longer than " + MAX_LINE_BYTES + " bytes");
+                } else if (bad >= 0) {
+                    parser.unreadable(n, "invalid UTF-8 at byte " + (bad + 1));
+                } else {
+                    parser.line(n, new String(line.bytes(), 0, line.length(), StandardCharsets.UTF_8));
+                }
                 if (parser.rows() > config.huggingface().maxRows()) {
                     throw ApiException.unprocessable("a benchmark has at most " + config.huggingface().maxRows() + " items");
                 }
@@ -147,6 +177,11 @@ public class BenchmarkService {
         if (hf == null || hf.dataset() == null || hf.dataset().isBlank()) {
             throw ApiException.badRequest("huggingface.dataset is required (e.g. \"HuggingFaceH4/aime_2024\"); "
                     + "to upload a file, POST it as NDJSON");
+        }
+        for (String part : new String[] {hf.dataset(), hf.config(), hf.split()}) {
+            if (part != null && !isName(part)) {
+                throw ApiException.badRequest("huggingface.dataset, config and split are names: at most 200 characters, without control characters");
+            }
         }
         Settings s = settings(request.name(), request.spec(), request.answerType(), request.repeats(), request.promptTemplate(), request.fields());
         BenchmarkParser parser = parser(s);

@@ -3,12 +3,14 @@ package dev.thoughtline.eval.service;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.thoughtline.contracts.DatasetRef;
+import dev.thoughtline.contracts.OutboundPolicy;
 import dev.thoughtline.eval.Model;
 import dev.thoughtline.eval.repository.EvalRepository;
 import dev.thoughtline.eval.rest.ModelRequest;
 import dev.thoughtline.eval.rest.ModelView;
 import dev.thoughtline.support.ApiException;
 import dev.thoughtline.support.GenerationClient;
+import dev.thoughtline.support.Outbound;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -31,14 +33,19 @@ public class ModelService {
     private final EvalRepository repository;
     private final ObjectMapper mapper;
     private final Generation generation;
+    private final OutboundPolicy policy;
 
-    public ModelService(EvalRepository repository, ObjectMapper mapper, Generation generation) {
+    public ModelService(EvalRepository repository, ObjectMapper mapper, Generation generation, OutboundPolicy policy) {
         this.repository = repository;
         this.mapper = mapper;
         this.generation = generation;
+        this.policy = policy;
     }
 
-    /** Blocking (it asks generation-service about the teacher): call on a worker thread. */
+    /**
+     * Blocking (it asks generation-service about the teacher, and resolves the hosts of {@code trainedOn} for the
+     * outbound policy): call on a worker thread.
+     */
     public Uni<Created> register(ModelRequest request) {
         if (request == null) {
             throw ApiException.badRequest("a model needs a body: {name, teacher, trainedOn: [DatasetRef]}");
@@ -51,11 +58,15 @@ public class ModelService {
         }
         List<String> trainedOn = new ArrayList<>();
         for (String ref : request.trainedOn() == null ? List.<String>of() : request.trainedOn()) {
+            DatasetRef d;
             try {
-                trainedOn.add(DatasetRef.of(Objects.requireNonNull(ref, "null")).url());
+                d = DatasetRef.of(Objects.requireNonNull(ref, "null"));
             } catch (IllegalArgumentException | NullPointerException e) {
                 throw ApiException.badRequest("trainedOn: " + e.getMessage());
             }
+            // the leaderboard reads the lineage: a ref it could never read is refused now, not shown as an error later
+            Outbound.checkBlocking(policy, d.uri(), "trainedOn " + d.url(), true);
+            trainedOn.add(d.url());
         }
         String teacher = request.teacher().trim();
         boolean exists;

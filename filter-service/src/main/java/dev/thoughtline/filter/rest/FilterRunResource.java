@@ -1,9 +1,12 @@
 package dev.thoughtline.filter.rest;
 
+import dev.thoughtline.contracts.DatasetRef;
 import dev.thoughtline.contracts.Ndjson;
+import dev.thoughtline.contracts.OutboundPolicy;
 import dev.thoughtline.filter.service.FilterRunService;
 import dev.thoughtline.filter.service.steps.Steps;
 import dev.thoughtline.support.ItemPages;
+import dev.thoughtline.support.Outbound;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -30,9 +33,13 @@ import java.util.Set;
 public class FilterRunResource {
 
     private final FilterRunService service;
+    private final OutboundPolicy policy;
+    private final io.vertx.core.Vertx vertx;
 
-    public FilterRunResource(FilterRunService service) {
+    public FilterRunResource(FilterRunService service, OutboundPolicy policy, io.vertx.core.Vertx vertx) {
         this.service = service;
+        this.policy = policy;
+        this.vertx = vertx;
     }
 
     @POST
@@ -40,8 +47,21 @@ public class FilterRunResource {
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "Start a filter run: 202 with the run; the same request again answers the existing run (200)")
     public Uni<Response> submit(FilterRunRequest request) {
-        return service.submit(request).map(s -> Response.status(s.created() ? 202 : 200)
+        return readable(request).chain(() -> service.submit(request)).map(s -> Response.status(s.created() ? 202 : 200)
                 .location(URI.create("/api/v1/filter-runs/" + s.view().id())).entity(s.view()).build());
+    }
+
+    /** The datasets the steps read besides the input (its own is checked as it is read): refused now by the policy, if at all. */
+    private Uni<Void> readable(FilterRunRequest request) {
+        Uni<Void> checked = Uni.createFrom().voidItem();
+        if (request != null && request.steps() != null) {
+            for (FilterRunRequest.Step step : request.steps()) {
+                for (DatasetRef ref : Steps.reads(step)) {
+                    checked = checked.chain(() -> Outbound.check(vertx, policy, ref.uri(), "benchmark " + ref.url(), false));
+                }
+            }
+        }
+        return checked;
     }
 
     @GET

@@ -1,6 +1,7 @@
 package dev.thoughtline.generation.rest;
 
 import dev.thoughtline.generation.service.JobService;
+import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
@@ -56,7 +57,11 @@ public class JobResource {
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @RestStreamElementType(MediaType.APPLICATION_JSON)
     @Operation(summary = "Server-sent progress events, one per change (checked every second), ending with the final state")
+    @Blocking
     public Multi<JobView> events(@PathParam("id") long id) {
+        // an event stream's headers go out before its first event, and an error after them cannot be answered: an
+        // unknown job is a 404 problem only if it is found out before the stream is returned (hence a worker thread)
+        jobs.get(id).await().atMost(Duration.ofSeconds(30));
         return jobs.events(id, Duration.ofSeconds(1));
     }
 

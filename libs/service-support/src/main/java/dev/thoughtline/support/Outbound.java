@@ -42,17 +42,22 @@ public class Outbound {
      */
     public static Uni<Void> check(Vertx vertx, OutboundPolicy policy, URI uri, String what, boolean unresolvedPasses) {
         return io.vertx.mutiny.core.Vertx.newInstance(vertx).executeBlocking(Uni.createFrom().item(() -> {
-            try {
-                policy.check(uri);
-            } catch (OutboundPolicy.Unresolvable e) {
-                if (!unresolvedPasses) {
-                    throw ApiException.unprocessable(what + " cannot be reached: " + e.getMessage());
-                }
-            } catch (OutboundPolicy.Refused e) {
-                throw ApiException.unprocessable(what + " is refused by the outbound policy: " + e.getMessage());
-            }
+            checkBlocking(policy, uri, what, unresolvedPasses);
             return (Void) null;
         }), false);
+    }
+
+    /** {@link #check} on the calling thread, which may block (it resolves the host): a worker thread's. */
+    public static void checkBlocking(OutboundPolicy policy, URI uri, String what, boolean unresolvedPasses) {
+        try {
+            policy.check(uri);
+        } catch (OutboundPolicy.Unresolvable e) {
+            if (!unresolvedPasses) {
+                throw ApiException.unprocessable(what + " cannot be reached: " + e.getMessage());
+            }
+        } catch (OutboundPolicy.Refused e) {
+            throw ApiException.unprocessable(what + " is refused by the outbound policy: " + e.getMessage());
+        }
     }
 
     /**

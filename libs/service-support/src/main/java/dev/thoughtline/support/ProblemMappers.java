@@ -61,14 +61,20 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response database(io.vertx.pgclient.PgException e, HttpServerRequest request) {
-        if (PgErrors.isUniqueViolation(e)) {
-            return respond(Problem.of(409, "Conflict", "the request conflicts with a concurrent change; retry it"), request);
-        }
         return unexpected(e, request);
     }
 
     @ServerExceptionMapper
     public Response unexpected(Throwable e, HttpServerRequest request) {
+        // what PostgreSQL refused because of what the caller sent, however deep in the causes
+        io.vertx.pgclient.PgException pg = PgErrors.cause(e);
+        if (PgErrors.isUniqueViolation(pg)) {
+            return respond(Problem.of(409, "Conflict", "the request conflicts with a concurrent change; retry it"), request);
+        }
+        if (PgErrors.isNulInText(pg)) {
+            return respond(Problem.of(400, "Bad request", "the request holds a NUL character (U+0000), which no text here can hold: "
+                    + "remove it"), request);
+        }
         Log.errorf(e, "unexpected error on %s %s", request.method(), request.path());
         return respond(Problem.of(500, "Internal error", "the service failed unexpectedly; this is a bug, please report it"), request);
     }

@@ -17,6 +17,11 @@ public record HuggingFaceImportRequest(String dataset, String config, String spl
         if (blank(dataset) || blank(config) || blank(split)) {
             throw ApiException.badRequest("dataset, config and split are required (e.g. openai/gsm8k, main, train)");
         }
+        for (String name : new String[] {dataset, config, split}) {
+            if (name.length() > 200 || name.chars().anyMatch(Character::isISOControl)) {
+                throw ApiException.badRequest("dataset, config and split are names: at most 200 characters, without control characters");
+            }
+        }
         if (offset != null && offset < 0) {
             throw ApiException.badRequest("offset must be 0 or more");
         }

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectReader;
 import dev.thoughtline.contracts.DatasetClient;
 import dev.thoughtline.contracts.DatasetRef;
 import dev.thoughtline.contracts.LineReader;
+import dev.thoughtline.contracts.OutboundPolicy;
 import dev.thoughtline.contracts.Utf8;
 import dev.thoughtline.question.ImportRun;
 import dev.thoughtline.question.Source;
@@ -18,6 +19,7 @@ import dev.thoughtline.question.repository.Candidate;
 import dev.thoughtline.question.repository.ImportRunRepository;
 import dev.thoughtline.question.repository.QuestionStore;
 import dev.thoughtline.support.ApiException;
+import dev.thoughtline.support.Outbound;
 import dev.thoughtline.support.WorkLeases;
 import dev.thoughtline.question.rest.DatasetImportRequest;
 import dev.thoughtline.question.rest.HuggingFaceImportRequest;
@@ -69,6 +71,8 @@ public class ImportService {
     private final ObjectMapper mapper;
     private final ObjectReader lineReader;
     private final MeterRegistry metrics;
+    private final OutboundPolicy policy;
+    private final io.vertx.core.Vertx vertx;
     /**
      * Paged imports run here, on plain threads: no request context is propagated to them, so each of their
      * database calls gets a session of its own rather than sharing the request's.
@@ -81,7 +85,7 @@ public class ImportService {
 
     public ImportService(QuestionStore store, ImportRunRepository runs, HuggingFaceClient huggingFace,
                          DatasetClient datasets, Pool pool, QuestionConfig config, ObjectMapper mapper,
-                         MeterRegistry metrics, WorkLeases leases) {
+                         MeterRegistry metrics, WorkLeases leases, OutboundPolicy policy, io.vertx.core.Vertx vertx) {
         this.store = store;
         this.leases = leases;
         this.runs = runs;
@@ -92,6 +96,8 @@ public class ImportService {
         this.mapper = mapper;
         this.lineReader = mapper.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
         this.metrics = metrics;
+        this.policy = policy;
+        this.vertx = vertx;
         AtomicInteger threads = new AtomicInteger();
         this.background = Executors.newFixedThreadPool(config.imports().parallelImports(), r -> {
             Thread t = new Thread(r, "question-import-" + threads.incrementAndGet());
@@ -122,12 +128,13 @@ public class ImportService {
                     continue;
                 }
                 tally.received++;
-                if (run == null) {
-                    run = await(() -> runs.create(sourceId, ImportRun.Kind.NDJSON, json(Map.of("fields", mapping.spec())), null));
-                }
                 Candidate c = parseLine(line, mapping, tally);
                 if (c == null) {
                     continue;
+                }
+                if (run == null) {
+                    // stored with the first line that can be imported: an upload without one stores nothing
+                    run = await(() -> runs.create(sourceId, ImportRun.Kind.NDJSON, json(Map.of("fields", mapping.spec())), null));
                 }
                 batch.add(c);
                 batchBytes += line.length();
@@ -159,7 +166,12 @@ public class ImportService {
             throw e;
         }
         if (run == null) {
-            throw ApiException.badRequest("the body is empty: send one JSON object per line");
+            if (tally.received == 0) {
+                throw ApiException.badRequest("the body is empty: send one JSON object per line");
+            }
+            count(source.name, tally, new ImportTally(0));
+            throw new ApiException(422, "Nothing to import", "none of the " + tally.received
+                    + " lines can be imported (the errors list the first); nothing was stored", List.copyOf(tally.errors));
         }
         finish(run, tally, null, ImportRun.Status.COMPLETE, null);
         count(source.name, tally, new ImportTally(0));
@@ -211,12 +223,16 @@ public class ImportService {
         return startPaged(sourceId, ImportRun.Kind.HUGGINGFACE, json(request), Long.toString(offset));
     }
 
-    /** Registers an import from a DatasetRef and starts it in the background. */
+    /**
+     * Registers an import from a DatasetRef and starts it in the background. A ref the outbound policy refuses is a
+     * 422 before anything is stored or sent; one whose host does not resolve yet passes (each page is checked again).
+     */
     public Uni<ImportRun> startDataset(long sourceId, DatasetImportRequest request) {
         DatasetRef from = request.validate();
         mapping(request.fields());
-        return startPaged(sourceId, ImportRun.Kind.DATASET, json(request),
-                from.itemsUri(null, config.imports().datasetPageSize()).toString());
+        return Outbound.check(vertx, policy, from.uri(), "the dataset " + from.url(), true)
+                .chain(() -> startPaged(sourceId, ImportRun.Kind.DATASET, json(request),
+                        from.itemsUri(null, config.imports().datasetPageSize()).toString()));
     }
 
     /** Starts a failed (or abandoned) paged import again from its last committed page. */

@@ -1,5 +1,7 @@
 package dev.thoughtline.filter.service.steps;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.thoughtline.contracts.DatasetRef;
 import dev.thoughtline.filter.Item;
 import dev.thoughtline.filter.rest.FilterRunRequest;
 import dev.thoughtline.support.ApiException;
@@ -68,6 +70,26 @@ public final class Steps {
     }
 
     /** The step at {@code index} (0-based) of a request, validated; a 400 naming the step otherwise. */
+    /**
+     * The DatasetRefs a step will read besides the run's input (decontamination's benchmarks), as the request names
+     * them, so that the outbound policy can refuse them before the run starts; what is not a DatasetRef is left to
+     * the step's own checks.
+     */
+    public static List<DatasetRef> reads(FilterRunRequest.Step s) {
+        List<DatasetRef> refs = new ArrayList<>();
+        JsonNode benchmarks = s == null || !"decontaminate".equals(s.type()) || s.params() == null ? null : s.params().get("benchmarks");
+        if (benchmarks != null && benchmarks.isArray()) {
+            for (JsonNode r : benchmarks) {
+                try {
+                    refs.add(DatasetRef.of(r.asText()));
+                } catch (IllegalArgumentException notARef) {
+                    // reported by Decontaminate with the step's name
+                }
+            }
+        }
+        return refs;
+    }
+
     public static Planned plan(int index, FilterRunRequest.Step s) {
         if (s == null || s.type() == null || s.type().isBlank()) {
             throw ApiException.badRequest("step " + (index + 1) + ": type is required; types: " + String.join(", ", TYPES.keySet()));
