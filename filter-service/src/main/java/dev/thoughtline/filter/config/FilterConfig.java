@@ -54,7 +54,7 @@ public interface FilterConfig {
         int concurrency();
 
         /** A page of items served holds fewer than asked when they pass this many bytes (and at least one). */
-        @WithDefault("16777216")
+        @WithDefault("8388608")
         long pageBytes();
 
         /** Items per page when reading an input or a benchmark dataset. */

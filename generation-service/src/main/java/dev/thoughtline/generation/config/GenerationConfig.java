@@ -160,7 +160,7 @@ public interface GenerationConfig {
          * A page holds fewer items than asked when its items pass this many bytes (and at least one item): 10,000
          * traces of 32K tokens would be about a gigabyte.
          */
-        @WithDefault("16777216")
+        @WithDefault("8388608")
         long pageBytes();
     }
 }

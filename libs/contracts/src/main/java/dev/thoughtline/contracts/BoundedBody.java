@@ -1,6 +1,5 @@
 package dev.thoughtline.contracts;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
@@ -41,9 +40,14 @@ public final class BoundedBody {
         };
     }
 
+    /**
+     * Collects into one array: sized to the declared length when there is one (a page near its limit is then held
+     * once, not grown by doubling and copied at the end), else grown.
+     */
     private static final class Collector implements HttpResponse.BodySubscriber<byte[]> {
         private final long max;
-        private final ByteArrayOutputStream out;
+        private byte[] buf;
+        private int size;
         private final CompletableFuture<byte[]> result = new CompletableFuture<>();
         private final long declared;
         private Flow.Subscription subscription;
@@ -51,7 +55,7 @@ public final class BoundedBody {
         Collector(long max, long declared) {
             this.max = max;
             this.declared = declared;
-            this.out = new ByteArrayOutputStream((int) Math.min(Math.max(declared, 1024), Math.min(max, 1 << 20)));
+            this.buf = new byte[(int) (declared >= 0 && declared <= max ? declared : Math.min(max, 64 * 1024))];
         }
 
         @Override
@@ -76,14 +80,17 @@ public final class BoundedBody {
                 return;
             }
             for (ByteBuffer b : buffers) {
-                if ((long) out.size() + b.remaining() > max) {
+                int n = b.remaining();
+                if ((long) size + n > max) {
                     subscription.cancel();
                     result.completeExceptionally(new TooLarge(max));
                     return;
                 }
-                byte[] chunk = new byte[b.remaining()];
-                b.get(chunk);
-                out.write(chunk, 0, chunk.length);
+                if (size + n > buf.length) {
+                    buf = java.util.Arrays.copyOf(buf, (int) Math.min(max, Math.max((long) buf.length * 2, (long) size + n)));
+                }
+                b.get(buf, size, n);
+                size += n;
             }
         }
 
@@ -94,7 +101,7 @@ public final class BoundedBody {
 
         @Override
         public void onComplete() {
-            result.complete(out.toByteArray());
+            result.complete(size == buf.length ? buf : java.util.Arrays.copyOf(buf, size));
         }
     }
 }

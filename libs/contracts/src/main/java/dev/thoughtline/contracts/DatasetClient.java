@@ -69,8 +69,8 @@ public final class DatasetClient {
         }
     }
 
-    /** The default limit of a page's body: 64 MiB. */
-    public static final long DEFAULT_MAX_PAGE_BYTES = 64L << 20;
+    /** The default limit of a page's body: 32 MiB (a page costs several times its size in heap while it is read and parsed). */
+    public static final long DEFAULT_MAX_PAGE_BYTES = 32L << 20;
 
     /** The limit of a dataset description's body. */
     static final long MAX_INFO_BYTES = 4L << 20;

@@ -45,6 +45,6 @@ public interface OutboundConfig {
     boolean onlyAllowed();
 
     /** The largest dataset page a service reads from another server. */
-    @WithDefault("64M")
+    @WithDefault("32M")
     io.quarkus.runtime.configuration.MemorySize maxPageBytes();
 }

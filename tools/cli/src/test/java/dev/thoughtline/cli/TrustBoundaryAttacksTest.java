@@ -39,7 +39,7 @@ class TrustBoundaryAttacksTest {
     private static final String FILTER = "filter-service";
     private static final String EVAL = "eval-service";
     private static final String KEY = "sk-teacher-key-x-1f0c";
-    private static final long PAGE_LIMIT = 64L << 20;
+    private static final long PAGE_LIMIT = 32L << 20;
 
     private static StubServer contract;
     private static StubServer elsewhere;
