@@ -62,7 +62,7 @@ public class FilterRunService {
         this.embedder = embedder;
         java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1)
                 .connectTimeout(java.time.Duration.ofSeconds(10)).build();
-        GenerationClient client = config.generationUrl().map(url -> new GenerationClient(url, http, mapper)).orElse(null);
+        GenerationClient client = config.generationUrl().map(url -> new GenerationClient(url, http, mapper, config.generationClient())).orElse(null);
         this.generation = () -> {
             if (client == null) {
                 throw new IllegalStateException("thoughtline.generation-url is not set");
@@ -257,19 +257,9 @@ public class FilterRunService {
 
         @Override
         public GenerationClient.Job await(GenerationClient.Job job) {
-            long deadline = System.nanoTime() + config.llmStepTimeout().toNanos();
-            GenerationClient.Job j = job;
-            while (!j.finished()) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("generation job " + j.id() + " did not finish within " + config.llmStepTimeout());
-                }
-                try {
-                    Thread.sleep(300);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted while waiting for generation job " + j.id());
-                }
-                j = generation().job(j.id());
+            GenerationClient.Job j = generation().await(job, config.llmStepTimeout(), null);
+            if (!j.finished()) {
+                throw new IllegalStateException("generation job " + j.id() + " did not finish within " + config.llmStepTimeout());
             }
             if (!j.status().equals("complete")) {
                 throw new IllegalStateException("generation job " + j.id() + " is " + j.status() + (j.error() == null ? "" : ": " + j.error()));
