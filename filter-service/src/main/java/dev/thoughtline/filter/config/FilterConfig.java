@@ -48,6 +48,9 @@ public interface FilterConfig {
         /** Texts per call. */
         @WithDefault("64")
         int batch();
+
+        /** Retries of a call: connection errors, 429 and 5xx. */
+        dev.thoughtline.support.RetryConfig retry();
     }
 
     /** How runs read their inputs and store their verdicts. */
