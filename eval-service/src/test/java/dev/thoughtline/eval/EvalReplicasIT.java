@@ -81,7 +81,6 @@ class EvalReplicasIT {
         env.put("THOUGHTLINE_LEASES_OWNER", "replica-" + i);
         env.put("THOUGHTLINE_LEASES_DURATION", "3s");
         env.put("THOUGHTLINE_LEASES_SCAN_INTERVAL", "300ms");
-        env.put("THOUGHTLINE_RUNS_POLL_INTERVAL", "200ms");
         // everything here is on loopback; the outbound policy is not what this test is about
         env.put("THOUGHTLINE_OUTBOUND_PRIVATE", "allow");
         Process p = QuarkusProcess.start(JAR, ports[i], pg, env, log(i), "256m");

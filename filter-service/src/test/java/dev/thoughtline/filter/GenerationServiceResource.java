@@ -9,10 +9,12 @@ import java.util.Map;
 
 /**
  * The real generation-service for LLM steps ({@link GenerationServiceProcess}), with teacher-sim as its teacher.
- * When its jar is not built, nothing starts and the LLM tests skip.
+ * When its jar is not built, nothing starts and the LLM tests skip. {@link GenerationRestartTest} kills it and starts
+ * it again on the same port and database.
  */
 public class GenerationServiceResource implements QuarkusTestResourceLifecycleManager {
 
+    static volatile GenerationServiceProcess process;
     static volatile String url;
     static volatile String simUrl;
     static volatile String model;
@@ -22,10 +24,12 @@ public class GenerationServiceResource implements QuarkusTestResourceLifecycleMa
 
     @Override
     public Map<String, String> start() {
-        generation = GenerationServiceProcess.startIfBuilt(Map.of());
+        // short leases: what a killed process held (samples in flight, a job's loading) is taken up soon after it is back
+        generation = GenerationServiceProcess.startIfBuilt(Map.of("THOUGHTLINE_WORKER_LEASE", "4s", "THOUGHTLINE_JOBS_LOADER_STALE_AFTER", "5s"));
         if (generation == null) {
             return Map.of();
         }
+        process = generation;
         sim = TeacherSim.start(SimConfig.defaults().with("tokens-mean", 20).with("tokens-sd", 5));
         url = generation.url();
         simUrl = sim.baseUrl();
@@ -38,6 +42,7 @@ public class GenerationServiceResource implements QuarkusTestResourceLifecycleMa
         if (generation != null) {
             generation.close();
             generation = null;
+            process = null;
         }
         if (sim != null) {
             sim.close();

@@ -17,6 +17,9 @@ public interface EvalConfig {
     /** Where generation-service is (e.g. {@code http://generation-service:8080}): eval runs are its jobs. */
     Optional<String> generationUrl();
 
+    /** How generation-service is called: retries, timeouts, its job event streams. */
+    dev.thoughtline.support.GenerationClientConfig generationClient();
+
     Runs runs();
 
     HuggingFace huggingface();
@@ -67,10 +70,6 @@ public interface EvalConfig {
         /** Completion token budget when a run does not say. */
         @WithDefault("32768")
         int maxTokens();
-
-        /** How often a run looks at its generation jobs. */
-        @WithDefault("1s")
-        Duration pollInterval();
 
         /**
          * How long a job may make no progress while its teacher's circuit breaker is open before the run fails as

@@ -329,61 +329,17 @@ public class EvalRunService {
         }
         for (Map.Entry<Long, GenerationClient.Job> e : jobs.entrySet()) {
             Benchmark b = byId.get(e.getKey());
-            GenerationClient.Job done = await(gen, e.getValue(), lease);
+            GenerationClient.Job done = generation.await(e.getValue(), () -> {
+                if (!leases.holds(lease)) {
+                    throw new WorkLeases.LeaseLost(lease);
+                }
+            });
             score(run, b, repeats(request, b), done, lease);
         }
     }
 
     private static int repeats(JsonNode request, Benchmark b) {
         return request.has("repeats") ? request.get("repeats").asInt() : b.repeats();
-    }
-
-    /**
-     * Waits for a job. It fails the run when the job fails or is cancelled, when the run's timeout passes, and when
-     * the job makes no progress for {@code unreachable-after} while its teacher's circuit breaker is open (the
-     * model's endpoint is down: the job is cancelled rather than left waiting for ever).
-     */
-    private GenerationClient.Job await(GenerationClient gen, GenerationClient.Job job, WorkLeases.Lease lease) {
-        long deadline = System.nanoTime() + config.runs().timeout().toNanos();
-        long stuckSince = -1;
-        long progress = -1;
-        GenerationClient.Job j = job;
-        while (!j.finished()) {
-            if (!leases.holds(lease)) {
-                throw new WorkLeases.LeaseLost(lease);
-            }
-            long now = System.nanoTime();
-            if (now > deadline) {
-                throw new RunFailure("generation job " + j.id() + " did not finish within " + config.runs().timeout());
-            }
-            long p = j.done() + j.failed();
-            boolean open = !"closed".equals(j.teacherCircuit());
-            if (!open || p != progress) {
-                stuckSince = -1;
-            } else if (stuckSince < 0) {
-                stuckSince = now;
-            } else if (now - stuckSince > config.runs().unreachableAfter().toNanos()) {
-                try {
-                    gen.cancel(j.id());
-                } catch (GenerationClient.GenerationException ignored) {
-                    // the run fails either way
-                }
-                throw new RunFailure("the model's endpoint is unreachable: no answer for " + config.runs().unreachableAfter()
-                        + " and teacher " + j.teacherCircuit() + " (generation job " + j.id() + " cancelled)");
-            }
-            progress = p;
-            try {
-                Thread.sleep(config.runs().pollInterval().toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new RunFailure("interrupted while waiting for generation job " + j.id());
-            }
-            j = gen.job(j.id());
-        }
-        if (!j.status().equals("complete")) {
-            throw new RunFailure("generation job " + j.id() + " is " + j.status() + (j.error() == null ? "" : ": " + j.error()));
-        }
-        return j;
     }
 
     private void score(EvalRun run, Benchmark b, int repeats, GenerationClient.Job job, WorkLeases.Lease lease) {

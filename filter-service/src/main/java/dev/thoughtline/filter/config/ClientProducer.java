@@ -23,7 +23,8 @@ public class ClientProducer {
         FilterConfig.Embeddings e = config.embeddings();
         if (e.url().isPresent()) {
             String key = e.apiKeyEnv().map(System::getenv).orElse(null);
-            return new dev.thoughtline.filter.service.embedding.RemoteEmbedder(e.url().get(), e.model(), key, e.batch(), mapper);
+            return new dev.thoughtline.filter.service.embedding.RemoteEmbedder(e.url().get(), e.model(), key, e.batch(), mapper,
+                    e.retry());
         }
         return new dev.thoughtline.filter.service.embedding.LocalEmbedder(e.batch());
     }

@@ -19,6 +19,9 @@ public interface FilterConfig {
      */
     java.util.Optional<String> generationUrl();
 
+    /** How generation-service is called: retries, timeouts, its job event streams. */
+    dev.thoughtline.support.GenerationClientConfig generationClient();
+
     /** How long an LLM step waits for its generation job before the run fails. */
     @WithDefault("24h")
     Duration llmStepTimeout();
@@ -45,6 +48,9 @@ public interface FilterConfig {
         /** Texts per call. */
         @WithDefault("64")
         int batch();
+
+        /** Retries of a call: connection errors, 429 and 5xx. */
+        dev.thoughtline.support.RetryConfig retry();
     }
 
     /** How runs read their inputs and store their verdicts. */

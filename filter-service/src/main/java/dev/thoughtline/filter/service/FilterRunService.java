@@ -72,7 +72,7 @@ public class FilterRunService {
         this.embedder = embedder;
         java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1)
                 .connectTimeout(java.time.Duration.ofSeconds(10)).build();
-        GenerationClient client = config.generationUrl().map(url -> new GenerationClient(url, http, mapper)).orElse(null);
+        GenerationClient client = config.generationUrl().map(url -> new GenerationClient(url, http, mapper, config.generationClient())).orElse(null);
         this.generation = () -> {
             if (client == null) {
                 throw new IllegalStateException("thoughtline.generation-url is not set");
@@ -326,22 +326,14 @@ public class FilterRunService {
 
         @Override
         public GenerationClient.Job await(GenerationClient.Job job) {
-            long deadline = System.nanoTime() + config.llmStepTimeout().toNanos();
-            GenerationClient.Job j = job;
-            while (!j.finished()) {
+            // the lease is checked at every state the stream brings: a replica that lost the run stops waiting
+            GenerationClient.Job j = generation().await(job, config.llmStepTimeout(), seen -> {
                 if (!leases.holds(lease)) {
                     throw new WorkLeases.LeaseLost(lease);
                 }
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("generation job " + j.id() + " did not finish within " + config.llmStepTimeout());
-                }
-                try {
-                    Thread.sleep(300);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted while waiting for generation job " + j.id());
-                }
-                j = generation().job(j.id());
+            });
+            if (!j.finished()) {
+                throw new IllegalStateException("generation job " + j.id() + " did not finish within " + config.llmStepTimeout());
             }
             if (!j.status().equals("complete")) {
                 throw new IllegalStateException("generation job " + j.id() + " is " + j.status() + (j.error() == null ? "" : ": " + j.error()));

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.thoughtline.contracts.BoundedBody;
 import dev.thoughtline.contracts.Excerpt;
+import dev.thoughtline.support.Retries;
+import dev.thoughtline.support.RetryConfig;
 
 import java.io.IOException;
 import java.net.URI;
@@ -19,7 +21,9 @@ import java.util.List;
 
 /**
  * An OpenAI-compatible {@code POST {baseUrl}/embeddings} endpoint (vLLM, text-embeddings-inference, OpenAI), in
- * batches; the API key, if any, comes from an environment variable. Blocking: steps run on worker threads.
+ * batches; the API key, if any, comes from an environment variable. A batch is retried ({@link Retries}) on
+ * connection errors, 429 (after its {@code Retry-After}) and 5xx; any other answer fails it. Blocking: steps run on
+ * worker threads.
  */
 public final class RemoteEmbedder implements Embedder {
 
@@ -32,13 +36,15 @@ public final class RemoteEmbedder implements Embedder {
     private final int batch;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
     private final ObjectMapper mapper;
+    private final Retries retries;
 
-    public RemoteEmbedder(String baseUrl, String model, String apiKey, int batch, ObjectMapper mapper) {
+    public RemoteEmbedder(String baseUrl, String model, String apiKey, int batch, ObjectMapper mapper, RetryConfig retry) {
         this.uri = URI.create((baseUrl.endsWith("/") ? baseUrl : baseUrl + "/") + "embeddings");
         this.model = model;
         this.apiKey = apiKey;
         this.batch = batch;
         this.mapper = mapper;
+        this.retries = new Retries("embeddings endpoint", retry);
     }
 
     @Override
@@ -54,19 +60,12 @@ public final class RemoteEmbedder implements Embedder {
             if (apiKey != null && !apiKey.isBlank()) {
                 r.header("Authorization", "Bearer " + apiKey);
             }
+            HttpRequest request = r.build();
             JsonNode answer;
             try {
-                HttpResponse<byte[]> resp = http.send(r.build(), BoundedBody.ofByteArray(MAX_RESPONSE_BYTES));
-                if (resp.statusCode() / 100 != 2) {
-                    throw new IllegalStateException("the embeddings endpoint " + uri + " answered " + resp.statusCode() + ": "
-                            + Excerpt.of(resp.body(), Excerpt.SHORT));
-                }
-                answer = mapper.readTree(resp.body());
-            } catch (IOException e) {
-                throw new IllegalStateException("the embeddings endpoint " + uri + " cannot be reached: " + e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while embedding");
+                answer = retries.call(() -> send(request));
+            } catch (Retries.GaveUp e) {
+                throw new IllegalStateException(e.getMessage());
             }
             JsonNode data = answer.path("data");
             if (!data.isArray() || data.size() != part.size()) {
@@ -90,5 +89,31 @@ public final class RemoteEmbedder implements Embedder {
             }
         }
         return out;
+    }
+
+    /** One try: the answer, a {@link Retries.Transient} (connection error, 429, 5xx), or a failure. */
+    private JsonNode send(HttpRequest request) throws InterruptedException {
+        HttpResponse<byte[]> resp;
+        try {
+            resp = http.send(request, BoundedBody.ofByteArray(MAX_RESPONSE_BYTES));
+        } catch (BoundedBody.TooLarge e) {
+            throw new IllegalStateException("the embeddings endpoint " + uri + " answered more than " + MAX_RESPONSE_BYTES + " bytes");
+        } catch (IOException e) {
+            throw new Retries.Transient("the embeddings endpoint " + uri + " cannot be reached: " + e, null);
+        }
+        int status = resp.statusCode();
+        if (status / 100 != 2) {
+            String message = "the embeddings endpoint " + uri + " answered " + status + ": " + Excerpt.of(resp.body(), Excerpt.SHORT);
+            if (status == 429 || status / 100 == 5) {
+                throw new Retries.Transient(message, Retries.retryAfter(resp.headers().firstValue("Retry-After").orElse(null),
+                        java.time.Clock.systemUTC()));
+            }
+            throw new IllegalStateException(message);
+        }
+        try {
+            return mapper.readTree(resp.body());
+        } catch (IOException e) {
+            throw new IllegalStateException("the embeddings endpoint " + uri + " answered something that is not JSON");
+        }
     }
 }
