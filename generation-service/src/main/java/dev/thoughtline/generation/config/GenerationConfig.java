@@ -144,8 +144,11 @@ public interface GenerationConfig {
         @WithDefault("10s")
         Duration teacherProbeTimeout();
 
-        /** A loading job not heard from for this long is taken over by another replica. */
-        @WithDefault("2m")
+        /**
+         * A loading job whose loader has not been heard from for this long (it beats every third of it) is taken over
+         * by another replica.
+         */
+        @WithDefault("30s")
         Duration loaderStaleAfter();
     }
 

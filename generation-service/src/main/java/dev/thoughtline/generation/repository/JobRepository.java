@@ -130,6 +130,18 @@ public class JobRepository {
     public record Claimed(Job job, String next) {
     }
 
+    /** The heartbeat of a loader: the jobs it loads are still its own. */
+    public Uni<Void> touchLoading(Long[] ids, String loader) {
+        return pool.preparedQuery("UPDATE job SET loader_seen = now() WHERE id = ANY($1) AND loader = $2 AND NOT loaded")
+                .execute(Tuple.of(ids, loader)).replaceWithVoid();
+    }
+
+    /** A loader that stops hands its jobs over: another replica goes on loading them at its next look. */
+    public Uni<Integer> releaseLoading(String loader) {
+        return pool.preparedQuery("UPDATE job SET loader = NULL WHERE loader = $1 AND NOT loaded")
+                .execute(Tuple.of(loader)).map(rows -> rows.rowCount());
+    }
+
     /** Jobs whose input is not loaded and that nobody loads (or whose loader went silent). */
     public Uni<List<Long>> orphanedLoads(long staleMs) {
         return pool.preparedQuery("""

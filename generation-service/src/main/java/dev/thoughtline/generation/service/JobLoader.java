@@ -48,10 +48,13 @@ public class JobLoader {
     private final ObjectMapper canonical;
     private final String owner;
     private final Set<Long> loading = ConcurrentHashMap.newKeySet();
+    private final io.vertx.core.Vertx vertx;
+    private final java.util.concurrent.atomic.AtomicBoolean beating = new java.util.concurrent.atomic.AtomicBoolean();
 
     public JobLoader(JobRepository jobs, TeacherRepository teachers, DatasetClient datasets, GenerationConfig config,
-                     ObjectMapper mapper) {
+                     ObjectMapper mapper, io.vertx.core.Vertx vertx) {
         this.jobs = jobs;
+        this.vertx = vertx;
         this.teachers = teachers;
         this.datasets = datasets;
         this.config = config;
@@ -65,12 +68,34 @@ public class JobLoader {
         if (!loading.add(jobId)) {
             return;
         }
+        if (beating.compareAndSet(false, true)) {
+            // the heartbeat: a page may take long (retries, a slow server), and only a silent loader is taken over
+            vertx.setPeriodic(Math.max(100, config.jobs().loaderStaleAfter().toMillis() / 3), id -> {
+                if (!loading.isEmpty()) {
+                    jobs.touchLoading(loading.toArray(Long[]::new), owner).subscribe().with(v -> { },
+                            failure -> Log.debugf("the loaders' heartbeat failed: %s", failure));
+                }
+            });
+        }
         jobs.claimLoading(jobId, owner, config.jobs().loaderStaleAfter().toMillis())
                 .chain(claimed -> claimed == null ? Uni.createFrom().voidItem() : run(claimed))
                 .subscribe().with(v -> loading.remove(jobId), failure -> {
                     loading.remove(jobId);
                     Log.warnf("loading job %d stopped: %s", jobId, failure.toString());
                 });
+    }
+
+    /** SIGTERM: the jobs this replica loads are handed over at once, not after {@code loader-stale-after}. */
+    void handOver(@jakarta.enterprise.event.Observes @jakarta.annotation.Priority(1) io.quarkus.runtime.ShutdownEvent event) {
+        if (loading.isEmpty()) {
+            return;
+        }
+        try {
+            int n = jobs.releaseLoading(owner).await().atMost(java.time.Duration.ofSeconds(5));
+            Log.infof("handed the loading of %d job(s) over", n);
+        } catch (RuntimeException e) {
+            Log.warnf("handing loads over failed (they are taken over when their loader is silent): %s", e.toString());
+        }
     }
 
     private Uni<Void> run(JobRepository.Claimed claimed) {
