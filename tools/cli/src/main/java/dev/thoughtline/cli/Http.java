@@ -15,6 +15,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -28,14 +29,20 @@ public final class Http {
     public record Reply(int status, JsonNode body) {
     }
 
+    private static final long FIRST_BACKOFF_MS = 200;
+    private static final long MAX_BACKOFF_MS = 5_000;
+
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10)).build();
     private final ObjectMapper mapper;
     private final String token;
+    private final Duration retryFor;
 
-    public Http(ObjectMapper mapper, String token) {
+    /** {@code retryFor}: how long a request is tried again while its service cannot answer. */
+    public Http(ObjectMapper mapper, String token, Duration retryFor) {
         this.mapper = mapper;
         this.token = token;
+        this.retryFor = retryFor;
     }
 
     public JsonNode get(String url) {
@@ -59,22 +66,49 @@ public final class Http {
     public void items(String ref, Consumer<JsonNode> sink) {
         String next = ref + "/items?limit=1000";
         while (next != null) {
-            HttpResponse<InputStream> r = raw(request(next).header("Accept", "application/x-ndjson").GET().build(), next);
+            next = page(next, sink);
+        }
+    }
+
+    /** One page handed to {@code sink}; the next page's URL, or null. Read again from its start when it breaks. */
+    private String page(String url, Consumer<JsonNode> sink) {
+        HttpRequest request = request(url).header("Accept", "application/x-ndjson").GET().build();
+        Retry retry = new Retry(request, url);
+        long delivered = 0;
+        while (true) {
+            HttpResponse<InputStream> r;
+            try {
+                r = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            } catch (IOException e) {
+                retry.after(e);
+                continue;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CliException("interrupted");
+            }
+            long seen = 0;
             try (BufferedReader reader = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
+                if (RETRIED.contains(r.statusCode())) {
+                    retry.after(r.statusCode() + ": " + detail(reader.lines().reduce("", String::concat)));
+                    continue;
+                }
                 if (r.statusCode() != 200) {
-                    throw new CliException("GET " + next + " answered " + r.statusCode() + ": " + detail(reader.lines().reduce("", String::concat)));
+                    throw new CliException("GET " + url + " answered " + r.statusCode() + ": " + detail(reader.lines().reduce("", String::concat)));
                 }
                 String line;
                 while ((line = reader.readLine()) != null) {
-                    if (!line.isBlank()) {
+                    // a page read again after a break: the items handed on already are skipped
+                    if (!line.isBlank() && ++seen > delivered) {
                         sink.accept(mapper.readTree(line));
+                        delivered = seen;
                     }
                 }
             } catch (IOException e) {
-                throw new CliException("reading " + next + ": " + e.getMessage());
+                retry.after(e);
+                continue;
             }
-            URI current = URI.create(next);
-            next = r.headers().firstValue("Link").map(l -> LinkHeader.findNext(l, current)).map(URI::toString).orElse(null);
+            URI current = URI.create(url);
+            return r.headers().firstValue("Link").map(l -> LinkHeader.findNext(l, current)).map(URI::toString).orElse(null);
         }
     }
 
@@ -88,15 +122,22 @@ public final class Http {
 
     private Reply send(HttpRequest.Builder b, String url) {
         HttpRequest request = b.build();
+        Retry retry = new Retry(request, url);
         HttpResponse<String> r;
-        try {
-            r = client.send(request, HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new CliException(request.method() + " " + url + ": cannot reach the service (" + e.getClass().getSimpleName()
-                    + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CliException("interrupted");
+        while (true) {
+            try {
+                r = client.send(request, HttpResponse.BodyHandlers.ofString());
+            } catch (IOException e) {
+                retry.after(e);
+                continue;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CliException("interrupted");
+            }
+            if (!RETRIED.contains(r.statusCode())) {
+                break;
+            }
+            retry.after(r.statusCode() + ": " + detail(r.body()));
         }
         if (r.statusCode() / 100 != 2) {
             throw new CliException(request.method() + " " + url + " answered " + r.statusCode() + ": " + detail(r.body()));
@@ -108,14 +149,37 @@ public final class Http {
         }
     }
 
-    private HttpResponse<InputStream> raw(HttpRequest request, String url) {
-        try {
-            return client.send(request, HttpResponse.BodyHandlers.ofInputStream());
-        } catch (IOException e) {
-            throw new CliException("GET " + url + ": cannot reach the service (" + e.getMessage() + ")");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CliException("interrupted");
+    /** What a proxy, or a replica going away, answers: the same request may succeed on another replica. */
+    private static final Set<Integer> RETRIED = Set.of(502, 503, 504);
+
+    /** The attempts at one request: a wait before the next, or, once {@code retryFor} is over, what the last one got. */
+    private final class Retry {
+        private final HttpRequest request;
+        private final String url;
+        private final long deadline = System.nanoTime() + retryFor.toNanos();
+        private long backoff = FIRST_BACKOFF_MS;
+
+        Retry(HttpRequest request, String url) {
+            this.request = request;
+            this.url = url;
+        }
+
+        void after(IOException e) {
+            after("cannot reach the service (" + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")");
+        }
+
+        void after(String what) {
+            if (System.nanoTime() + backoff * 1_000_000 > deadline) {
+                throw new CliException(request.method() + " " + url + ": " + what
+                        + (retryFor.isZero() ? "" : " (still, after " + retryFor.toSeconds() + " s of retries)"));
+            }
+            try {
+                Thread.sleep(backoff);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CliException("interrupted");
+            }
+            backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
         }
     }
 

@@ -4,7 +4,8 @@ import picocli.CommandLine.Option;
 
 /**
  * Where the four services are (options, else THOUGHTLINE_*_URL from the environment, else localhost) and the bearer
- * token to show them ({@code --token}, else THOUGHTLINE_TOKEN; none by default).
+ * token to show them ({@code --token}, else THOUGHTLINE_TOKEN; none by default), and how long a request is tried
+ * again while its service cannot answer ({@code --retry-for}).
  */
 public class Services {
 
@@ -27,8 +28,16 @@ public class Services {
     @Option(names = "--token", defaultValue = "${env:THOUGHTLINE_TOKEN}", description = "bearer token for the services (default: $THOUGHTLINE_TOKEN)")
     String token;
 
+    @Option(names = "--retry-for", defaultValue = "${env:THOUGHTLINE_RETRY_FOR:-60}", paramLabel = "SECONDS",
+            description = "how long a request is sent again while its service cannot be reached or answers 502, 503 or 504, as while "
+                    + "its replicas restart (default: $THOUGHTLINE_RETRY_FOR or ${DEFAULT-VALUE}; 0: never)")
+    long retryFor;
+
     Http http(com.fasterxml.jackson.databind.ObjectMapper mapper) {
-        return new Http(mapper, token);
+        if (retryFor < 0) {
+            throw new CliException("--retry-for is seconds, 0 or more: " + retryFor);
+        }
+        return new Http(mapper, token, java.time.Duration.ofSeconds(retryFor));
     }
 
     static String api(String base, String path) {
