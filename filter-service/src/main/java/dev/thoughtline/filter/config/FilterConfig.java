@@ -67,8 +67,11 @@ public interface FilterConfig {
         @WithDefault("1000")
         int inputPageSize();
 
-        /** Tries per page read before the run fails (a 404 or malformed line fails it at once). */
-        @WithDefault("4")
+        /**
+         * Tries per page read before the run fails (a 404 or malformed line fails it at once): with the waits
+         * doubling from {@link #inputBackoff} up to 20 times it, about 20 s, a restart of the service read from.
+         */
+        @WithDefault("10")
         int inputAttempts();
 
         @WithDefault("200ms")

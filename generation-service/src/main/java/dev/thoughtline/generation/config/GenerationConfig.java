@@ -134,7 +134,7 @@ public interface GenerationConfig {
         int inputPageSize();
 
         /** Tries per page of the input, the first included; the wait between them starts at {@link #inputBackoff()} and doubles. */
-        @WithDefault("5")
+        @WithDefault("10")
         int inputAttempts();
 
         @WithDefault("500ms")

@@ -94,11 +94,25 @@ public class JobRepository {
      * be stored, and their workers abort the requests); false when the job had already ended.
      */
     public Uni<Boolean> cancel(long id) {
-        return pool.withTransaction(conn -> conn.preparedQuery("""
+        return retriedOnDeadlock(pool.withTransaction(conn -> conn.preparedQuery("""
                         UPDATE job SET status = 'cancelled', finished_at = now()
                         WHERE id = $1 AND status IN ('running', 'paused')""")
                 .execute(Tuple.of(id))
-                .chain(r -> r.rowCount() == 0 ? Uni.createFrom().item(false) : cancelWork(conn, id).replaceWith(true)));
+                .chain(r -> r.rowCount() == 0 ? Uni.createFrom().item(false) : cancelWork(conn, id).replaceWith(true))));
+    }
+
+    /**
+     * Ending a job locks its row, then its tasks and ranges; a worker's store locks ranges, then tasks, then the job
+     * (store_work_once). When both meet, PostgreSQL ends one of them with a deadlock: a store keeps its outcomes and
+     * tries again, and so does an ending, in a transaction of its own, instead of answering a 500.
+     */
+    private static <T> Uni<T> retriedOnDeadlock(Uni<T> tx) {
+        return tx.onFailure(JobRepository::deadlock).retry().withBackOff(java.time.Duration.ofMillis(20), java.time.Duration.ofMillis(500))
+                .withJitter(0.5).atMost(5);
+    }
+
+    static boolean deadlock(Throwable t) {
+        return t instanceof io.vertx.pgclient.PgException p && ("40P01".equals(p.getSqlState()) || "40001".equals(p.getSqlState()));
     }
 
     /** Of {@code ids}, the jobs that are cancelled. */
@@ -240,11 +254,11 @@ public class JobRepository {
 
     /** Fails a job whose input cannot be loaded; its open tasks are cancelled, so none is worked. */
     public Uni<Void> failLoading(long jobId, String reason) {
-        return pool.withTransaction(conn -> conn.preparedQuery("""
+        return retriedOnDeadlock(pool.withTransaction(conn -> conn.preparedQuery("""
                         UPDATE job SET status = 'failed', error = $2, finished_at = now()
                         WHERE id = $1 AND status IN ('running', 'paused')""")
                 .execute(Tuple.of(jobId, reason))
-                .chain(() -> cancelWork(conn, jobId)));
+                .chain(() -> cancelWork(conn, jobId))));
     }
 
     /**

@@ -483,6 +483,54 @@ class QueueFunctionsTest {
         return once;
     }
 
+    /**
+     * Cancelling a job while a worker stores its outcomes: the cancel locks the job, then its tasks and ranges; the
+     * store (store_work_once) locks the ranges, then the tasks, then the job. A transaction here takes the store's
+     * locks in the store's order while the cancel waits for a range; PostgreSQL ends the cancel, which waited first,
+     * with a deadlock. The cancel is tried again and ends the job (before, the caller got a 500).
+     */
+    @Test
+    void aCancelThatDeadlocksWithAStoreIsTriedAgainAndEndsTheJob() throws Exception {
+        long job = rangedJob("deadlock", teacher, 10, 2);
+        assertThat(claimTasks(teacher, "w", 20)).isNotEmpty();
+        String url = "jdbc:postgresql://localhost:" + pg.port() + "/queue_plans";
+        Pool second = Pool.newInstance(PgBuilder.pool().with(new PoolOptions().setMaxSize(1))
+                .connectingTo(PgConnectOptions.fromUri(pg.reactiveUrl("queue_plans")).setUser(LocalPostgres.USER).setPassword(LocalPostgres.PASSWORD))
+                .using(vertx.getDelegate()).build());
+        try (java.sql.Connection store = java.sql.DriverManager.getConnection(url, LocalPostgres.USER, LocalPostgres.PASSWORD);
+             java.sql.Connection watch = java.sql.DriverManager.getConnection(url, LocalPostgres.USER, LocalPostgres.PASSWORD)) {
+            store.setAutoCommit(false);
+            try (java.sql.Statement st = store.createStatement()) {
+                st.executeQuery("SELECT id FROM task_range WHERE job_id = " + job + " ORDER BY id FOR UPDATE").close();
+            }
+            java.util.concurrent.CompletableFuture<Boolean> cancelled = new JobRepository(second).cancel(job).subscribeAsCompletionStage();
+            // the cancel holds the job and waits for the ranges
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (!waitingForALock(watch)) {
+                assertThat(System.nanoTime()).as("the cancel waits for the ranges").isLessThan(deadline);
+                Thread.sleep(10);
+            }
+            try (java.sql.Statement st = store.createStatement()) {
+                st.executeUpdate("UPDATE job SET done_count = done_count WHERE id = " + job);
+            }
+            store.commit();
+
+            assertThat(cancelled.get(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        } finally {
+            second.close().await().indefinitely();
+        }
+        assertThat(one("SELECT status FROM job WHERE id = " + job).getString(0)).isEqualTo("cancelled");
+        assertThat(one("SELECT count(*) FROM task_range WHERE job_id = " + job).getLong(0)).isZero();
+    }
+
+    private static boolean waitingForALock(java.sql.Connection watch) throws java.sql.SQLException {
+        try (java.sql.Statement st = watch.createStatement();
+             java.sql.ResultSet r = st.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%task_range%'")) {
+            r.next();
+            return r.getLong(1) > 0;
+        }
+    }
+
     private static TaskQueue.Stored store(String owner, List<Outcome> outcomes, int maxAttempts) {
         return queue.store(owner, outcomes, maxAttempts).await().indefinitely();
     }

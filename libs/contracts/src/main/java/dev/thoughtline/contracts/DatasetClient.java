@@ -44,7 +44,8 @@ public final class DatasetClient {
                           Duration requestTimeout, Supplier<Map<String, String>> suiteHeaders, OutboundPolicy policy,
                           long maxPageBytes) {
         public static Options defaults() {
-            return new Options(1000, 5, Duration.ofMillis(200), Duration.ofSeconds(10), Duration.ofSeconds(60), Map::of,
+            // about 40 s of waits before a read fails: a restart of the service read from, not only a blip
+            return new Options(1000, 10, Duration.ofMillis(200), Duration.ofSeconds(10), Duration.ofSeconds(60), Map::of,
                     OutboundPolicy.permissive(), DEFAULT_MAX_PAGE_BYTES);
         }
 

@@ -63,10 +63,41 @@ public final class QuarkusProcess {
         throw new IllegalStateException(baseUrl + (process.isAlive() ? " did not become ready in " + timeout : " exited while starting"));
     }
 
-    /** A port nobody listens on now. */
+    /** A port nobody listens on now, and that this JVM has not handed out before. */
     public static int freePort() throws IOException {
+        // Below the ephemeral range: a port the OS hands out for bind(0) or for an outgoing connection (a proxy
+        // started after this call, a client's socket) could otherwise be this one before the process binds it.
+        int low = ephemeralLow();
+        if (low > FIRST_PORT + 1000) {
+            for (int i = 0; i < 100; i++) {
+                int port = FIRST_PORT + RANDOM.nextInt(low - FIRST_PORT);
+                // never the same twice in this JVM: a port handed out may not be bound yet
+                if (!HANDED_OUT.add(port)) {
+                    continue;
+                }
+                try (ServerSocket s = new ServerSocket(port)) {
+                    return s.getLocalPort();
+                } catch (IOException taken) {
+                    // another
+                }
+            }
+        }
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
+        }
+    }
+
+    private static final int FIRST_PORT = 20_000;
+    private static final java.util.Random RANDOM = new java.util.Random();
+    private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /** The first port of Linux's ephemeral range, or 0 where it cannot be read. */
+    private static int ephemeralLow() {
+        try {
+            String range = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+            return Integer.parseInt(range.split("\\s+")[0]);
+        } catch (IOException | RuntimeException e) {
+            return 0;
         }
     }
 }

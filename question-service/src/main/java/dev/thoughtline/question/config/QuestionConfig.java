@@ -56,8 +56,8 @@ public interface QuestionConfig {
         @WithDefault("1000")
         int datasetPageSize();
 
-        /** Tries per page of a DatasetRef import, the first included. */
-        @WithDefault("5")
+        /** Tries per page of a DatasetRef import, the first included (about 55 s of waits: a restart of the server read from). */
+        @WithDefault("10")
         int datasetAttempts();
 
         /** The first wait between tries of a DatasetRef page; doubles each time. */
