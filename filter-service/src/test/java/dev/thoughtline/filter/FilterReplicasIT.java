@@ -80,7 +80,11 @@ class FilterReplicasIT {
     }
 
     private Process replica(int i, Duration lease) throws IOException {
-        Map<String, String> env = new LinkedHashMap<>();
+        return replica(i, lease, Map.of());
+    }
+
+    private Process replica(int i, Duration lease, Map<String, String> extra) throws IOException {
+        Map<String, String> env = new LinkedHashMap<>(extra);
         env.put("THOUGHTLINE_PUBLIC_URL", proxy.url());
         env.put("THOUGHTLINE_GENERATION_URL", generation.url());
         env.put("THOUGHTLINE_LEASES_OWNER", "replica-" + i);
@@ -180,6 +184,75 @@ class FilterReplicasIT {
         assertThat(other.path("status").asText()).isEqualTo("complete");
         assertThat(run.path("keptCount").asLong()).isEqualTo(other.path("keptCount").asLong());
         assertThat(verdicts(id)).hasSize(QUESTIONS).isEqualTo(verdicts(undisturbed));
+    }
+
+    /**
+     * A run of per-item steps over 30,000 questions in shards of 1,000: both replicas work shards; replica 0 is killed
+     * while it holds a shard (seen in the database before and after the kill, so the shard was not finished), replica
+     * 1 takes that shard over, and the run's verdicts are those of the same run worked by replica 1 alone.
+     */
+    @Test
+    void aShardedRunIsWorkedByBothReplicasAndAShardOfAKilledReplicaIsTakenOverWithNothingLost() throws Exception {
+        Map<String, String> shards = Map.of("THOUGHTLINE_RUNS_SHARD_SIZE", "1000", "THOUGHTLINE_RUNS_SHARD_CONCURRENCY", "1");
+        Process a = replica(0, Duration.ofSeconds(3), shards);
+        replica(1, Duration.ofSeconds(3), shards);
+        String input = inputs.questions("shards", 30_000);
+        String steps = "[{\"type\":\"length\",\"params\":{\"min\":3}},{\"type\":\"random\",\"params\":{\"seed\":5},\"keep\":{\"threshold\":0.3}}]";
+        HttpResponse<String> r = JsonHttp.post(proxy.url() + "/api/v1/filter-runs", "application/json",
+                "{\"name\":\"sharded\",\"input\":\"" + input + "\",\"steps\":" + steps + "}");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+        long id = JsonHttp.json(r.body()).path("id").asLong();
+        assertThat(JsonHttp.json(r.body()).path("shardSize").asInt()).isEqualTo(1000);
+
+        // kill replica 0 while it holds a shard; should it finish that shard before the signal lands, start it again and
+        // wait for its next one
+        List<Long> held = List.of();
+        try (java.sql.Connection db = java.sql.DriverManager.getConnection(pg.jdbcUrl(), LocalPostgres.USER, LocalPostgres.PASSWORD)) {
+            for (int attempt = 0; attempt < 5 && held.isEmpty(); attempt++) {
+                long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+                while (shardsOf(db, "replica-0").isEmpty()) {
+                    assertThat(System.nanoTime()).as("replica 0 takes a shard").isLessThan(deadline);
+                    Thread.sleep(2);
+                }
+                a.destroyForcibly().waitFor();
+                held = shardsOf(db, "replica-0");
+                if (held.isEmpty()) {
+                    a = replica(0, Duration.ofSeconds(3), shards);
+                }
+            }
+        }
+        assertThat(held).as("a shard replica 0 held when it was killed").isNotEmpty();
+
+        JsonNode run = JsonHttp.await(proxy.url() + "/api/v1/filter-runs/" + id, Duration.ofMinutes(3), v -> !v.path("status").asText().equals("running"));
+        assertThat(run.path("status").asText()).as(run.toString()).isEqualTo("complete");
+        assertThat(run.path("itemCount").asLong()).isEqualTo(30_000);
+        for (long shard : held) {
+            assertThat(logOf(1)).contains("filter-shard " + shard + ": taking it over");
+        }
+        assertThat(logOf(0)).contains("filter-shard");
+
+        HttpResponse<String> again = JsonHttp.post(proxy.url() + "/api/v1/filter-runs", "application/json",
+                "{\"name\":\"sharded-alone\",\"input\":\"" + input + "\",\"steps\":" + steps + "}");
+        long alone = JsonHttp.json(again.body()).path("id").asLong();
+        JsonNode other = JsonHttp.await(proxy.url() + "/api/v1/filter-runs/" + alone, Duration.ofMinutes(3), v -> !v.path("status").asText().equals("running"));
+        assertThat(other.path("status").asText()).isEqualTo("complete");
+        assertThat(run.path("keptCount").asLong()).isEqualTo(other.path("keptCount").asLong()).isPositive().isLessThan(30_000);
+        assertThat(run.path("stats")).isEqualTo(other.path("stats"));
+        assertThat(verdicts(id)).hasSize(30_000).isEqualTo(verdicts(alone));
+    }
+
+    /** The shards {@code owner} holds now. */
+    private static List<Long> shardsOf(java.sql.Connection db, String owner) throws java.sql.SQLException {
+        List<Long> out = new ArrayList<>();
+        try (java.sql.PreparedStatement st = db.prepareStatement("SELECT id FROM work_lease WHERE kind = 'filter-shard' AND owner = ?")) {
+            st.setString(1, owner);
+            try (java.sql.ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getLong(1));
+                }
+            }
+        }
+        return out;
     }
 
     @Test

@@ -77,7 +77,18 @@ public interface FilterConfig {
         @WithDefault("200ms")
         Duration inputBackoff();
 
-        /** A run holds its input in memory: larger inputs fail with a clear reason instead of exhausting the heap. */
+        /**
+         * A run whose steps each judge an item on its own ({@code Steps.perItem}) over an input of more items than
+         * this is stored and worked in shards of this many items, by any replica, holding one shard in memory at a time.
+         */
+        @WithDefault("50000")
+        int shardSize();
+
+        /** Shards this replica works at once. */
+        @WithDefault("2")
+        int shardConcurrency();
+
+        /** A run held in memory (not sharded) fails past this many items with a clear reason instead of exhausting the heap. */
         @WithDefault("2000000")
         int maxItems();
 

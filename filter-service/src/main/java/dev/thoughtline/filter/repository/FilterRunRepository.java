@@ -21,7 +21,8 @@ public class FilterRunRepository {
     public record NewVerdict(long pos, String itemId, boolean kept, String droppedBy, String scores, String reasons, String item) {
     }
 
-    private static final String COLUMNS = "id, name, input, input_kind, steps::text, status, error, item_count, kept_count, stats::text, created_at, finished_at";
+    private static final String COLUMNS = "id, name, input, input_kind, steps::text, status, error, item_count, kept_count, stats::text, "
+            + "created_at, finished_at, shard_size, ingested";
 
     private final Pool pool;
 
@@ -30,10 +31,10 @@ public class FilterRunRepository {
     }
 
     /** Inserts a run in {@code tx}; null when the name is taken (the caller reads the existing one). */
-    public Uni<FilterRun> insert(SqlClient tx, String name, String input, String inputKind, String steps) {
-        return tx.preparedQuery("INSERT INTO filter_run (name, input, input_kind, steps) VALUES ($1, $2, $3, $4::text::jsonb) "
+    public Uni<FilterRun> insert(SqlClient tx, String name, String input, String inputKind, String steps, int shardSize) {
+        return tx.preparedQuery("INSERT INTO filter_run (name, input, input_kind, steps, shard_size) VALUES ($1, $2, $3, $4::text::jsonb, $5) "
                         + "ON CONFLICT (name) DO NOTHING RETURNING " + COLUMNS)
-                .execute(Tuple.of(name, input, inputKind, steps))
+                .execute(Tuple.of(name, input, inputKind, steps, shardSize))
                 .map(rows -> rows.size() == 0 ? null : run(rows.iterator().next()));
     }
 
@@ -137,6 +138,95 @@ public class FilterRunRepository {
                 .execute(Tuple.of(runId, stage, after, limit + 1, pageBytes));
     }
 
+    // --- sharded runs
+
+    /** The kind of work a shard is to WorkLeases; its id is the run's id shifted left by {@link #SHARD_BITS}, plus its index. */
+    public static final String SHARD = "filter-shard";
+    public static final int SHARD_BITS = 24;
+
+    /** Forgets the shards of a running run (taken over before its input was all stored): their workers write nothing more. */
+    public Uni<Void> withdrawShards(SqlClient tx, long runId) {
+        return tx.preparedQuery("DELETE FROM work_lease WHERE kind = $1 AND id >= $2 AND id < $3")
+                .execute(Tuple.of(SHARD, runId << SHARD_BITS, (runId + 1) << SHARD_BITS)).replaceWithVoid();
+    }
+
+    /** Records that a running run's input is stored: {@code items} items. */
+    public Uni<Boolean> ingested(SqlClient tx, long runId, long items) {
+        return tx.preparedQuery("UPDATE filter_run SET ingested = $2 WHERE id = $1 AND status = 'running'")
+                .execute(Tuple.of(runId, items)).map(rows -> rows.rowCount() == 1);
+    }
+
+    /** Shards of a run not worked yet (their leases remain until their verdicts are written). */
+    public Uni<Long> openShards(long runId) {
+        return pool.preparedQuery("SELECT count(*) FROM work_lease WHERE kind = $1 AND id >= $2 AND id < $3")
+                .execute(Tuple.of(SHARD, runId << SHARD_BITS, (runId + 1) << SHARD_BITS)).map(rows -> rows.iterator().next().getLong(0));
+    }
+
+    /** The stored items of positions {@code from} to {@code to}, in order: pos and the item's JSON. */
+    public Uni<RowSet<Row>> shardItems(long runId, long from, long to) {
+        return pool.preparedQuery("SELECT pos, item::text FROM verdict WHERE run_id = $1 AND pos BETWEEN $2 AND $3 ORDER BY pos")
+                .execute(Tuple.of(runId, from, to));
+    }
+
+    /** Rewrites the verdicts of stored items (a shard worked again writes the same). */
+    public Uni<Void> updateVerdicts(SqlClient tx, long runId, List<NewVerdict> batch) {
+        int n = batch.size();
+        Long[] pos = new Long[n];
+        Boolean[] kept = new Boolean[n];
+        String[] droppedBy = new String[n];
+        String[] scores = new String[n];
+        String[] reasons = new String[n];
+        for (int i = 0; i < n; i++) {
+            NewVerdict v = batch.get(i);
+            pos[i] = v.pos();
+            kept[i] = v.kept();
+            droppedBy[i] = v.droppedBy();
+            scores[i] = v.scores();
+            reasons[i] = v.reasons();
+        }
+        return tx.preparedQuery("""
+                        UPDATE verdict v SET kept = u.kept, dropped_by = u.dropped_by, scores = u.scores::jsonb, reasons = u.reasons::jsonb
+                        FROM unnest($2::bigint[], $3::boolean[], $4::text[], $5::text[], $6::text[]) AS u(pos, kept, dropped_by, scores, reasons)
+                        WHERE v.run_id = $1 AND v.pos = u.pos""")
+                .execute(Tuple.tuple(List.<Object>of(runId, pos, kept, droppedBy, scores, reasons))).replaceWithVoid();
+    }
+
+    /** Fails a running run from outside its owner (a shard that cannot be worked); false when it is not running. */
+    public Uni<Boolean> failRunning(long runId, String error) {
+        return pool.withTransaction(tx -> fail(tx, runId, error));
+    }
+
+    /** How many verdicts each step dropped (null: kept), from stored verdicts. */
+    public Uni<java.util.Map<String, Long>> droppedBy(long runId) {
+        return pool.preparedQuery("SELECT dropped_by, count(*) FROM verdict WHERE run_id = $1 GROUP BY dropped_by").execute(Tuple.of(runId))
+                .map(rows -> {
+                    java.util.Map<String, Long> out = new java.util.HashMap<>();
+                    rows.forEach(r -> out.put(r.getString(0), r.getLong(1)));
+                    return out;
+                });
+    }
+
+    /** Of the stored scores under {@code name}: how many, their least and greatest. */
+    public Uni<Row> scoreRange(long runId, String name) {
+        return pool.preparedQuery("""
+                        SELECT count(*), min((scores ->> $2)::float8), max((scores ->> $2)::float8) FROM verdict
+                        WHERE run_id = $1 AND scores ? $2""")
+                .execute(Tuple.of(runId, name)).map(rows -> rows.iterator().next());
+    }
+
+    /** The stored scores under {@code name} counted in ten equal bins from {@code min} to {@code max}, as a run in memory bins them. */
+    public Uni<long[]> scoreBins(long runId, String name, double min, double max) {
+        return pool.preparedQuery("""
+                        SELECT CASE WHEN $4::float8 = $3::float8 THEN 0
+                                    ELSE least(9, floor(((scores ->> $2)::float8 - $3::float8) / ($4::float8 - $3::float8) * 10))::int END AS bin, count(*)
+                        FROM verdict WHERE run_id = $1 AND scores ? $2 GROUP BY bin""")
+                .execute(Tuple.of(runId, name, min, max)).map(rows -> {
+                    long[] counts = new long[10];
+                    rows.forEach(r -> counts[r.getInteger(0)] = r.getLong(1));
+                    return counts;
+                });
+    }
+
     private static List<FilterRun> runs(RowSet<Row> rows) {
         List<FilterRun> out = new ArrayList<>();
         for (Row r : rows) {
@@ -147,6 +237,7 @@ public class FilterRunRepository {
 
     private static FilterRun run(Row r) {
         return new FilterRun(r.getLong(0), r.getString(1), r.getString(2), r.getString(3), r.getString(4), r.getString(5),
-                r.getString(6), r.getLong(7), r.getLong(8), r.getString(9), r.getOffsetDateTime(10), r.getOffsetDateTime(11));
+                r.getString(6), r.getLong(7), r.getLong(8), r.getString(9), r.getOffsetDateTime(10), r.getOffsetDateTime(11),
+                r.getInteger(12), r.getLong(13));
     }
 }

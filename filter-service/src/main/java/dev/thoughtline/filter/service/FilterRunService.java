@@ -84,6 +84,7 @@ public class FilterRunService {
     /** From startup on, this replica takes over runs whose owner died or stopped (see {@link WorkLeases}). */
     void ownership(@Observes @Priority(10) StartupEvent event) {
         leases.register(KIND, config.runs().concurrency(), this::takeOver);
+        leases.register(FilterRunRepository.SHARD, config.runs().shardConcurrency(), this::workShard);
     }
 
     /** A run whose lease this replica just took: run it again from its start, or end the lease of one that ended. */
@@ -161,8 +162,9 @@ public class FilterRunService {
                     }
                 }
                 String kind = traces ? "trace" : info.kind().name().toLowerCase();
+                int shardSize = Steps.perItem(planned) && info.itemCount() > config.runs().shardSize() ? config.runs().shardSize() : 0;
                 // the run and its lease, held by this replica, in one transaction: no other replica runs it while it lives
-                return pool.withTransaction(tx -> runs.insert(tx, request.name(), input.url(), kind, steps).chain(run -> run == null
+                return pool.withTransaction(tx -> runs.insert(tx, request.name(), input.url(), kind, steps, shardSize).chain(run -> run == null
                         ? Uni.createFrom().<Created>nullItem()
                         : leases.create(tx, KIND, run.id(), () -> { }).map(lease -> new Created(run, lease)))).chain(created -> {
                     if (created == null) {
@@ -217,6 +219,10 @@ public class FilterRunService {
      * lost it (taken over, or handed over at shutdown) stops and changes nothing.
      */
     private void start(FilterRun run, List<Steps.Planned> planned, WorkLeases.Lease lease) {
+        if (run.shardSize() > 0) {
+            startSharded(run, planned, lease);
+            return;
+        }
         DatasetRef input = DatasetRef.of(run.input());
         for (int i = 0; i < planned.size(); i++) {
             planned.get(i).bind(new RunContext(run, i, lease), embedder::get);
@@ -260,6 +266,157 @@ public class FilterRunService {
                                     || failure instanceof GenerationClient.GenerationException ? failure.getMessage() : failure.toString();
                             ended(run, lease, reason);
                         }));
+    }
+
+    // --- sharded runs
+
+    /**
+     * A sharded run, on a worker thread: its input stored as verdict rows page by page (memory: a page), its shards
+     * offered to every replica, then, once none is left, its statistics computed from the stored verdicts. A run taken
+     * over after its input was stored goes straight to waiting for its shards.
+     */
+    private void startSharded(FilterRun run, List<Steps.Planned> planned, WorkLeases.Lease lease) {
+        leases.track(lease, () -> { });
+        Infrastructure.getDefaultWorkerPool().execute(() -> {
+            try {
+                long items = run.ingested() != null ? run.ingested() : ingest(run, lease);
+                awaitShards(run, lease);
+                Map<String, Long> dropped = runs.droppedBy(run.id()).await().indefinitely();
+                ArrayNode stats = storedStats(run.id(), planned, items, dropped);
+                long kept = dropped.getOrDefault(null, 0L);
+                leases.fenced(lease, tx -> runs.complete(tx, run.id(), items, kept, stats.toString()).chain(() -> leases.end(tx, lease)))
+                        .await().indefinitely();
+                Log.infof("filter run %d (%s) is complete: %d items in shards of %d", run.id(), run.name(), items, run.shardSize());
+            } catch (RuntimeException failure) {
+                if (lost(failure)) {
+                    Log.infof("filter run %d (%s) stopped here: another replica holds it now", run.id(), run.name());
+                    return;
+                }
+                ended(run, lease, failure instanceof DatasetClientException || failure instanceof IllegalStateException
+                        ? failure.getMessage() : failure.toString());
+            }
+        });
+    }
+
+    /** Stores the run's input as verdicts still to be judged, then offers its shards; returns how many items. */
+    private long ingest(FilterRun run, WorkLeases.Lease lease) {
+        leases.fenced(lease, tx -> runs.clearVerdicts(tx, run.id()).chain(() -> runs.withdrawShards(tx, run.id()))).await().indefinitely();
+        java.util.concurrent.atomic.AtomicLong count = new java.util.concurrent.atomic.AtomicLong();
+        datasets.items(DatasetRef.of(run.input()))
+                .map(node -> verdict(new Item(count.incrementAndGet(), node)))
+                .group().intoLists().of(config.runs().verdictBatch())
+                .onItem().transformToUniAndConcatenate(batch -> leases.fenced(lease, tx -> runs.insertVerdicts(tx, run.id(), batch)))
+                .collect().last().await().indefinitely();
+        long items = count.get();
+        long shards = (items + run.shardSize() - 1) / run.shardSize();
+        if (shards >= 1L << FilterRunRepository.SHARD_BITS) {
+            throw new IllegalStateException("the input has " + items + " items: more than " + ((1L << FilterRunRepository.SHARD_BITS) - 1)
+                    + " shards of " + run.shardSize());
+        }
+        Long[] ids = new Long[(int) shards];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = (run.id() << FilterRunRepository.SHARD_BITS) + i;
+        }
+        leases.fenced(lease, tx -> runs.ingested(tx, run.id(), items)
+                .chain(() -> ids.length == 0 ? Uni.createFrom().voidItem() : leases.offer(tx, FilterRunRepository.SHARD, ids))).await().indefinitely();
+        leases.scanSoon();
+        Log.infof("filter run %d (%s): %d items stored, %d shards offered", run.id(), run.name(), items, ids.length);
+        return items;
+    }
+
+    /** Waits until every shard of the run is worked, while the run is this replica's and running. */
+    private void awaitShards(FilterRun run, WorkLeases.Lease lease) {
+        while (true) {
+            if (!leases.holds(lease)) {
+                throw new WorkLeases.LeaseLost(lease);
+            }
+            FilterRun now = runs.byId(run.id()).await().indefinitely();
+            if (now == null || !"running".equals(now.status())) {
+                throw new IllegalStateException(now == null ? "the run is gone" : now.error());
+            }
+            if (runs.openShards(run.id()).await().indefinitely() == 0) {
+                return;
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted");
+            }
+        }
+    }
+
+    /**
+     * A shard whose lease this replica took: its stored items read, every step applied to them in order, their
+     * verdicts rewritten and the lease ended in one transaction fenced by the lease (a shard taken over from a
+     * replica that died is worked again whole). A shard that cannot be worked fails its run.
+     */
+    private void workShard(WorkLeases.Lease shard) {
+        long runId = shard.id() >>> FilterRunRepository.SHARD_BITS;
+        long index = shard.id() & ((1L << FilterRunRepository.SHARD_BITS) - 1);
+        leases.track(shard, () -> { });
+        Infrastructure.getDefaultWorkerPool().execute(() -> {
+            try {
+                FilterRun run = runs.byId(runId).await().indefinitely();
+                if (run == null || !"running".equals(run.status()) || run.shardSize() == 0) {
+                    leases.fenced(shard, tx -> leases.end(tx, shard)).await().indefinitely();
+                    return;
+                }
+                List<Steps.Planned> planned = plan(mapper.readValue(run.steps(), FilterRunRequest.Step[].class));
+                for (Steps.Planned p : planned) {
+                    p.step().prepare(datasets).await().indefinitely();
+                }
+                long from = index * run.shardSize() + 1;
+                List<Item> items = new ArrayList<>();
+                for (Row r : runs.shardItems(runId, from, from + run.shardSize() - 1).await().indefinitely()) {
+                    items.add(new Item(r.getLong(0), mapper.readTree(r.getString(1))));
+                }
+                apply(planned, items);
+                List<FilterRunRepository.NewVerdict> verdicts = items.stream().map(this::verdict).toList();
+                int batch = config.runs().verdictBatch();
+                leases.fenced(shard, tx -> Multi.createFrom().range(0, (verdicts.size() + batch - 1) / batch)
+                        .onItem().transformToUniAndConcatenate(b -> runs.updateVerdicts(tx, runId,
+                                verdicts.subList(b * batch, Math.min(verdicts.size(), (b + 1) * batch))).replaceWith(Boolean.TRUE))
+                        .collect().last().chain(() -> leases.end(tx, shard))).await().indefinitely();
+            } catch (IOException | RuntimeException failure) {
+                if (lost(failure)) {
+                    return;
+                }
+                String reason = "shard " + (index + 1) + ": " + (failure instanceof DatasetClientException || failure instanceof IllegalStateException
+                        ? failure.getMessage() : failure.toString());
+                Log.warnf("filter run %d: %s", runId, reason);
+                runs.failRunning(runId, reason).chain(() -> leases.fenced(shard, tx -> leases.end(tx, shard)))
+                        .subscribe().with(v -> { }, f -> leases.forget(shard));
+            } finally {
+                leases.scanSoon();
+            }
+        });
+    }
+
+    /** Per-step counts and score histograms from the stored verdicts, as a run held in memory computes them. */
+    private ArrayNode storedStats(long runId, List<Steps.Planned> planned, long items, Map<String, Long> dropped) {
+        ArrayNode stats = mapper.createArrayNode();
+        long in = items;
+        for (Steps.Planned p : planned) {
+            long out = in - dropped.getOrDefault(p.name(), 0L);
+            ObjectNode s = stats.addObject().put("name", p.name()).put("type", p.type()).put("in", in);
+            s.put("out", out);
+            Row range = runs.scoreRange(runId, p.name()).await().indefinitely();
+            long scored = range.getLong(0);
+            ObjectNode h = mapper.createObjectNode().put("scored", scored);
+            if (scored > 0) {
+                double min = range.getDouble(1);
+                double max = range.getDouble(2);
+                h.put("min", min).put("max", max);
+                ArrayNode c = h.putArray("counts");
+                for (long k : runs.scoreBins(runId, p.name(), min, max).await().indefinitely()) {
+                    c.add(k);
+                }
+            }
+            s.set("histogram", h);
+            in = out;
+        }
+        return stats;
     }
 
     private static boolean lost(Throwable failure) {
@@ -478,7 +635,7 @@ public class FilterRunService {
 
     public FilterRunView view(FilterRun r) {
         return new FilterRunView(r.id(), r.name(), r.status(), r.input(), outputRef(r.id()).url(), r.itemCount(), r.keptCount(),
-                tree(r.steps()), tree(r.stats()), r.error(), r.createdAt(), r.finishedAt());
+                tree(r.steps()), tree(r.stats()), r.error(), r.createdAt(), r.finishedAt(), r.shardSize() == 0 ? null : r.shardSize());
     }
 
     private JsonNode tree(String json) {

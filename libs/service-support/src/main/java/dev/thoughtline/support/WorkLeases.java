@@ -142,6 +142,24 @@ public class WorkLeases {
                 });
     }
 
+    /**
+     * Offers work of {@code kind} that no replica holds yet (pieces of a larger piece of work, say), in the caller's
+     * transaction: every replica that registered the kind takes some at its next scan. Offering work again takes it
+     * from whoever held it (its epoch moves on, so the holder's fenced writes fail).
+     */
+    public Uni<Void> offer(SqlClient tx, String kind, Long[] ids) {
+        return tx.preparedQuery("""
+                        INSERT INTO work_lease (kind, id, owner, epoch, lease_until)
+                        SELECT $1, u.id, NULL, 1, now() - interval '1 millisecond' FROM unnest($2::bigint[]) AS u(id)
+                        ON CONFLICT (kind, id) DO UPDATE SET owner = NULL, epoch = work_lease.epoch + 1, lease_until = EXCLUDED.lease_until""")
+                .execute(Tuple.of(kind, ids)).replaceWithVoid();
+    }
+
+    /** Looks for work to take over now instead of at the next scan (work was offered, or a piece of it ended here). */
+    public void scanSoon() {
+        vertx.setTimer(1, id -> scan());
+    }
+
     /** Records what stops the work of a lease this replica took over, should the lease be lost. */
     public void track(Lease lease, Runnable onLost) {
         held.put(lease, onLost);

@@ -76,16 +76,7 @@ public final class Http {
         Retry retry = new Retry(request, url);
         long delivered = 0;
         while (true) {
-            HttpResponse<InputStream> r;
-            try {
-                r = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
-            } catch (IOException e) {
-                retry.after(e);
-                continue;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new CliException("interrupted");
-            }
+            HttpResponse<InputStream> r = reached(request, HttpResponse.BodyHandlers.ofInputStream(), retry);
             long seen = 0;
             try (BufferedReader reader = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
                 if (RETRIED.contains(r.statusCode())) {
@@ -123,21 +114,10 @@ public final class Http {
     private Reply send(HttpRequest.Builder b, String url) {
         HttpRequest request = b.build();
         Retry retry = new Retry(request, url);
-        HttpResponse<String> r;
-        while (true) {
-            try {
-                r = client.send(request, HttpResponse.BodyHandlers.ofString());
-            } catch (IOException e) {
-                retry.after(e);
-                continue;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new CliException("interrupted");
-            }
-            if (!RETRIED.contains(r.statusCode())) {
-                break;
-            }
+        HttpResponse<String> r = reached(request, HttpResponse.BodyHandlers.ofString(), retry);
+        while (RETRIED.contains(r.statusCode())) {
             retry.after(r.statusCode() + ": " + detail(r.body()));
+            r = reached(request, HttpResponse.BodyHandlers.ofString(), retry);
         }
         if (r.statusCode() / 100 != 2) {
             throw new CliException(request.method() + " " + url + " answered " + r.statusCode() + ": " + detail(r.body()));
@@ -146,6 +126,20 @@ public final class Http {
             return new Reply(r.statusCode(), r.body() == null || r.body().isBlank() ? mapper.createObjectNode() : mapper.readTree(r.body()));
         } catch (IOException e) {
             throw new CliException(request.method() + " " + url + " answered something that is not JSON");
+        }
+    }
+
+    /** The response to {@code request}, sent again while its connection cannot be made or breaks. */
+    private <T> HttpResponse<T> reached(HttpRequest request, HttpResponse.BodyHandler<T> body, Retry retry) {
+        while (true) {
+            try {
+                return client.send(request, body);
+            } catch (IOException e) {
+                retry.after(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CliException("interrupted");
+            }
         }
     }
 

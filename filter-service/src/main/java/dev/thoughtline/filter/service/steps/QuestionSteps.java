@@ -40,6 +40,11 @@ final class QuestionSteps {
             }
         }
 
+        /** Whether it ranks the traces of a question against each other (and so needs them all at once). */
+        boolean perQuestion() {
+            return perQuestion != null;
+        }
+
         @Override
         public void apply(String name, List<Item> items) {
             for (Item item : items) {

@@ -69,6 +69,25 @@ public final class Steps {
     private Steps() {
     }
 
+    /**
+     * Whether every step judges each item on its own, with no groups and no ranking across items (length without
+     * {@code perQuestion}, random, decontaminate, format, verify; {@code keep} by threshold or none): such a run gives
+     * the same verdicts worked in shards as over its whole input at once.
+     */
+    public static boolean perItem(List<Planned> planned) {
+        for (Planned p : planned) {
+            boolean alone = switch (p.type()) {
+                case "random", "decontaminate", "format", "verify" -> true;
+                case "length" -> p.step() instanceof QuestionSteps.Length l && !l.perQuestion();
+                default -> false;
+            };
+            if (!alone || (p.keep() != null && p.keep().threshold() == null)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** The step at {@code index} (0-based) of a request, validated; a 400 naming the step otherwise. */
     /**
      * The DatasetRefs a step will read besides the run's input (decontamination's benchmarks), as the request names
