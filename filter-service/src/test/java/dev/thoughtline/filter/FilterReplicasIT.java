@@ -187,12 +187,13 @@ class FilterReplicasIT {
     }
 
     /**
-     * A run of per-item steps over 30,000 questions in shards of 1,000: both replicas work shards; replica 0 is killed
-     * while it holds a shard (seen in the database before and after the kill, so the shard was not finished), replica
-     * 1 takes that shard over, and the run's verdicts are those of the same run worked by replica 1 alone.
+     * A run of per-item steps over 30,000 questions in shards of 1,000 on two replicas: replica 0 is killed while it
+     * holds a shard (seen in the database before and after the kill, so the shard was not finished; its log may not
+     * even say it took it), replica 1 takes that shard over, and the run's verdicts are those of the same run worked by
+     * replica 1 alone.
      */
     @Test
-    void aShardedRunIsWorkedByBothReplicasAndAShardOfAKilledReplicaIsTakenOverWithNothingLost() throws Exception {
+    void aShardOfAKilledReplicaIsTakenOverAndTheShardedRunLosesNothing() throws Exception {
         Map<String, String> shards = Map.of("THOUGHTLINE_RUNS_SHARD_SIZE", "1000", "THOUGHTLINE_RUNS_SHARD_CONCURRENCY", "1");
         Process a = replica(0, Duration.ofSeconds(3), shards);
         replica(1, Duration.ofSeconds(3), shards);
@@ -229,7 +230,6 @@ class FilterReplicasIT {
         for (long shard : held) {
             assertThat(logOf(1)).contains("filter-shard " + shard + ": taking it over");
         }
-        assertThat(logOf(0)).contains("filter-shard");
 
         HttpResponse<String> again = JsonHttp.post(proxy.url() + "/api/v1/filter-runs", "application/json",
                 "{\"name\":\"sharded-alone\",\"input\":\"" + input + "\",\"steps\":" + steps + "}");
