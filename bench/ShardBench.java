@@ -30,8 +30,8 @@ import java.util.Set;
  * every 40,000 a paraphrase-free copy of a benchmark item; steps length (at least 10 words), decontaminate against
  * a 300-item benchmark, random with a threshold of 0.1: every step per item, so the run is worked in shards. Per
  * replica count: filter-service replicas with a heap of 1 GB on one fresh database behind one address; the run's
- * seconds and items per second (storing the input, then the shards), each replica's heap peak (its metrics polled
- * every 200 ms), PostgreSQL's disk per million items, and recall and precision of the planted benchmark items.
+ * seconds and items per second (storing the input, then the shards), each replica's peaks of heap used and of live
+ * data after a GC (its metrics polled every 200 ms), PostgreSQL's disk per million items, and recall and precision of the planted benchmark items.
  */
 public class ShardBench {
 
@@ -56,7 +56,7 @@ public class ShardBench {
         String base = "http://127.0.0.1:" + server.getAddress().getPort() + "/api/v1/datasets/";
         LocalPostgres pg = LocalPostgres.start();
         System.out.printf(Locale.ROOT, "%,d questions; steps length >= 10 words, decontaminate (%d benchmark items, one planted every %,d), "
-                + "random >= 0.1; shards of 50,000; heap 1 GB a replica%n", items, BENCHMARK, PLANT_EVERY);
+                + "random >= 0.1; shards of the default size; heap 1 GB a replica%n", items, BENCHMARK, PLANT_EVERY);
         try {
             for (int replicas : replicaCounts) {
                 run(pg, base, items, replicas, work);
@@ -90,10 +90,13 @@ public class ShardBench {
                 QuarkusProcess.awaitReady("http://localhost:" + ports.get(i), p, Duration.ofSeconds(120));
             }
             long[] peak = new long[replicas];
+            long[] live = new long[replicas];
             Thread poller = new Thread(() -> {
                 while (!Thread.currentThread().isInterrupted()) {
                     for (int i = 0; i < replicas; i++) {
-                        peak[i] = Math.max(peak[i], heapUsed("http://localhost:" + ports.get(i)));
+                        String metrics = metrics("http://localhost:" + ports.get(i));
+                        peak[i] = Math.max(peak[i], sum(metrics, "jvm_memory_used_bytes{", "area=\"heap\""));
+                        live[i] = Math.max(live[i], sum(metrics, "jvm_gc_live_data_size_bytes", ""));
                     }
                     try {
                         Thread.sleep(200);
@@ -111,7 +114,7 @@ public class ShardBench {
                     + "{\"type\":\"decontaminate\",\"params\":{\"benchmarks\":[\"" + base + "2\"]}},"
                     + "{\"type\":\"random\",\"params\":{\"seed\":1},\"keep\":{\"threshold\":0.1}}]}");
             long id = Long.parseLong(body.replaceAll("(?s).*\"id\":(\\d+).*", "$1"));
-            if (!body.contains("\"shardSize\":50000")) {
+            if (!body.matches("(?s).*\"shardSize\":\\d+.*")) {
                 throw new IllegalStateException("the run is not sharded: " + body);
             }
             String view;
@@ -140,8 +143,9 @@ public class ShardBench {
                 long hits = dropped.stream().filter(planted::contains).count();
                 long kept = one(st, "SELECT count(*) FROM verdict WHERE run_id = " + id + " AND kept");
                 StringBuilder heaps = new StringBuilder();
-                for (long p : peak) {
-                    heaps.append(heaps.length() == 0 ? "" : ", ").append(p / (1 << 20)).append(" MB");
+                for (int i = 0; i < replicas; i++) {
+                    heaps.append(heaps.length() == 0 ? "" : ", ").append(peak[i] / (1 << 20)).append(" MB used (")
+                            .append(live[i] / (1 << 20)).append(" MB live after a GC)");
                 }
                 System.out.printf(Locale.ROOT, "%d replica(s): %.1f s, %,.0f items/s (input stored after %.1f s, shards %.1f s), %,d kept; "
                                 + "heap peak %s; database %.0f MB per million items; decontamination recall %.3f (%d of %d), precision %.3f%n",
@@ -238,18 +242,23 @@ public class ShardBench {
         return server;
     }
 
-    static long heapUsed(String base) {
+    static String metrics(String base) {
         try {
-            long sum = 0;
-            for (String line : get(base + "/q/metrics").split("\n")) {
-                if (line.startsWith("jvm_memory_used_bytes{") && line.contains("area=\"heap\"")) {
-                    sum += (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-                }
-            }
-            return sum;
+            return get(base + "/q/metrics");
         } catch (RuntimeException e) {
-            return 0;
+            return "";
         }
+    }
+
+    /** The sum of the metric lines that start with {@code prefix} and contain {@code label}. */
+    static long sum(String metrics, String prefix, String label) {
+        long sum = 0;
+        for (String line : metrics.split("\n")) {
+            if (line.startsWith(prefix) && line.contains(label)) {
+                sum += (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return sum;
     }
 
     static long one(Statement st, String sql) throws Exception {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Bench of sharded filter runs: a run of per-item steps (length, decontaminate, random with a threshold) over ITEMS
-# generated questions of about 60 words, worked in shards of 50,000 by 1 and then 2 filter-service replicas with a
+# generated questions of about 60 words, worked in shards (the default size) by 1 and then 2 filter-service replicas with a
 # heap of 1 GB each on one embedded PostgreSQL. Builds filter-service, then runs bench/ShardBench.java, which serves
 # the questions page by page (made when asked), and prints per replica count the run's seconds and items/s, each
 # replica's heap peak, PostgreSQL's disk per million items, and recall and precision of the planted benchmark items.

@@ -79,9 +79,10 @@ public interface FilterConfig {
 
         /**
          * A run whose steps each judge an item on its own ({@code Steps.perItem}) over an input of more items than
-         * this is stored and worked in shards of this many items, by any replica, holding one shard in memory at a time.
+         * this is stored and worked in shards of this many items, by any replica, holding one shard in memory at a time
+         * (a few KB of heap an item of 60 words while it is worked; a replica works shard-concurrency shards at once).
          */
-        @WithDefault("50000")
+        @WithDefault("10000")
         int shardSize();
 
         /** Shards this replica works at once. */
