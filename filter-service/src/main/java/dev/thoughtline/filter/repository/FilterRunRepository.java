@@ -62,30 +62,45 @@ public class FilterRunRepository {
     }
 
     public Uni<Void> insertVerdicts(SqlClient tx, long runId, List<NewVerdict> batch) {
-        int n = batch.size();
-        Long[] pos = new Long[n];
-        String[] ids = new String[n];
-        Boolean[] kept = new Boolean[n];
-        String[] droppedBy = new String[n];
-        String[] scores = new String[n];
-        String[] reasons = new String[n];
-        String[] items = new String[n];
-        for (int i = 0; i < n; i++) {
-            NewVerdict v = batch.get(i);
-            pos[i] = v.pos();
-            ids[i] = v.itemId();
-            kept[i] = v.kept();
-            droppedBy[i] = v.droppedBy();
-            scores[i] = v.scores();
-            reasons[i] = v.reasons();
-            items[i] = v.item();
-        }
+        Columns c = new Columns(batch);
         return tx.preparedQuery("""
                         INSERT INTO verdict (run_id, pos, item_id, kept, dropped_by, scores, reasons, item, item_bytes)
                         SELECT $1, u.pos, u.id, u.kept, u.dropped_by, u.scores::jsonb, u.reasons::jsonb, u.item::jsonb, octet_length(u.item)
                         FROM unnest($2::bigint[], $3::text[], $4::boolean[], $5::text[], $6::text[], $7::text[], $8::text[])
                              AS u(pos, id, kept, dropped_by, scores, reasons, item)""")
-                .execute(Tuple.tuple(List.<Object>of(runId, pos, ids, kept, droppedBy, scores, reasons, items))).replaceWithVoid();
+                .execute(Tuple.tuple(List.<Object>of(runId, c.pos, c.ids, c.kept, c.droppedBy, c.scores, c.reasons, c.items))).replaceWithVoid();
+    }
+
+    /** A batch of verdicts as one array per column, for {@code unnest}. */
+    private static final class Columns {
+        final Long[] pos;
+        final String[] ids;
+        final Boolean[] kept;
+        final String[] droppedBy;
+        final String[] scores;
+        final String[] reasons;
+        final String[] items;
+
+        Columns(List<NewVerdict> batch) {
+            int n = batch.size();
+            pos = new Long[n];
+            ids = new String[n];
+            kept = new Boolean[n];
+            droppedBy = new String[n];
+            scores = new String[n];
+            reasons = new String[n];
+            items = new String[n];
+            for (int i = 0; i < n; i++) {
+                NewVerdict v = batch.get(i);
+                pos[i] = v.pos();
+                ids[i] = v.itemId();
+                kept[i] = v.kept();
+                droppedBy[i] = v.droppedBy();
+                scores[i] = v.scores();
+                reasons[i] = v.reasons();
+                items[i] = v.item();
+            }
+        }
     }
 
     /** Completes a running run; false when it is not running (it ended before). */
@@ -170,25 +185,12 @@ public class FilterRunRepository {
 
     /** Rewrites the verdicts of stored items (a shard worked again writes the same). */
     public Uni<Void> updateVerdicts(SqlClient tx, long runId, List<NewVerdict> batch) {
-        int n = batch.size();
-        Long[] pos = new Long[n];
-        Boolean[] kept = new Boolean[n];
-        String[] droppedBy = new String[n];
-        String[] scores = new String[n];
-        String[] reasons = new String[n];
-        for (int i = 0; i < n; i++) {
-            NewVerdict v = batch.get(i);
-            pos[i] = v.pos();
-            kept[i] = v.kept();
-            droppedBy[i] = v.droppedBy();
-            scores[i] = v.scores();
-            reasons[i] = v.reasons();
-        }
+        Columns c = new Columns(batch);
         return tx.preparedQuery("""
                         UPDATE verdict v SET kept = u.kept, dropped_by = u.dropped_by, scores = u.scores::jsonb, reasons = u.reasons::jsonb
                         FROM unnest($2::bigint[], $3::boolean[], $4::text[], $5::text[], $6::text[]) AS u(pos, kept, dropped_by, scores, reasons)
                         WHERE v.run_id = $1 AND v.pos = u.pos""")
-                .execute(Tuple.tuple(List.<Object>of(runId, pos, kept, droppedBy, scores, reasons))).replaceWithVoid();
+                .execute(Tuple.tuple(List.<Object>of(runId, c.pos, c.kept, c.droppedBy, c.scores, c.reasons))).replaceWithVoid();
     }
 
     /** Fails a running run from outside its owner (a shard that cannot be worked); false when it is not running. */

@@ -372,7 +372,8 @@ public class FilterRunService {
                     items.add(new Item(r.getLong(0), mapper.readTree(r.getString(1))));
                 }
                 apply(planned, items);
-                List<FilterRunRepository.NewVerdict> verdicts = items.stream().map(this::verdict).toList();
+                // the items are stored already: only the judgement is written
+                List<FilterRunRepository.NewVerdict> verdicts = items.stream().map(i -> verdict(i, false)).toList();
                 int batch = config.runs().verdictBatch();
                 leases.fenced(shard, tx -> Multi.createFrom().range(0, (verdicts.size() + batch - 1) / batch)
                         .onItem().transformToUniAndConcatenate(b -> runs.updateVerdicts(tx, runId,
@@ -608,11 +609,16 @@ public class FilterRunService {
     }
 
     private FilterRunRepository.NewVerdict verdict(Item i) {
+        return verdict(i, true);
+    }
+
+    /** The verdict row of an item; {@code withItem} false leaves out the item's own JSON (null). */
+    private FilterRunRepository.NewVerdict verdict(Item i, boolean withItem) {
         try {
             ObjectNode reasons = mapper.valueToTree(i.reasons);
             i.findings.forEach((k, v) -> reasons.set(k + ".finding", v));
             return new FilterRunRepository.NewVerdict(i.pos, i.id, i.kept(), i.droppedBy, mapper.writeValueAsString(i.scores),
-                    mapper.writeValueAsString(reasons), mapper.writeValueAsString(i.node));
+                    mapper.writeValueAsString(reasons), withItem ? mapper.writeValueAsString(i.node) : null);
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }

@@ -80,11 +80,11 @@ public final class Http {
             long seen = 0;
             try (BufferedReader reader = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
                 if (RETRIED.contains(r.statusCode())) {
-                    retry.after(r.statusCode() + ": " + detail(reader.lines().reduce("", String::concat)));
+                    retry.after(r.statusCode() + ": " + detail(reader.lines().collect(java.util.stream.Collectors.joining())));
                     continue;
                 }
                 if (r.statusCode() != 200) {
-                    throw new CliException("GET " + url + " answered " + r.statusCode() + ": " + detail(reader.lines().reduce("", String::concat)));
+                    throw new CliException("GET " + url + " answered " + r.statusCode() + ": " + detail(reader.lines().collect(java.util.stream.Collectors.joining())));
                 }
                 String line;
                 while ((line = reader.readLine()) != null) {

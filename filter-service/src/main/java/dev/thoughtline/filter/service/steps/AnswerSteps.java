@@ -45,6 +45,11 @@ final class AnswerSteps {
         }
 
         @Override
+        public boolean perItem() {
+            return true;
+        }
+
+        @Override
         public void apply(String name, List<Item> items) {
             for (Item t : items) {
                 List<String> problems = new ArrayList<>();
@@ -84,6 +89,11 @@ final class AnswerSteps {
 
         Verify(StepParams p) {
             answerField = p.text("answerField", "answer");
+        }
+
+        @Override
+        public boolean perItem() {
+            return true;
         }
 
         @Override

@@ -82,6 +82,11 @@ final class Decontaminate implements FilterStep {
     }
 
     @Override
+    public boolean perItem() {
+        return true;
+    }
+
+    @Override
     public void apply(String name, List<Item> questions) {
         for (Item q : questions) {
             String text = Texts.process(q.node.path(field).asText(""));

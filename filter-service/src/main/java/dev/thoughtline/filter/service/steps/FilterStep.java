@@ -19,6 +19,14 @@ public interface FilterStep {
         return Uni.createFrom().voidItem();
     }
 
+    /**
+     * Whether it judges each item on its own, with no groups and no ranking across items: its verdicts are the same
+     * over any split of the input (a run of such steps can be worked in shards).
+     */
+    default boolean perItem() {
+        return false;
+    }
+
     /** Scores and drops; {@code name} is the key of the step's score and reason. */
     void apply(String name, List<Item> items);
 

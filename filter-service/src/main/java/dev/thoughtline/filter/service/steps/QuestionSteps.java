@@ -40,9 +40,10 @@ final class QuestionSteps {
             }
         }
 
-        /** Whether it ranks the traces of a question against each other (and so needs them all at once). */
-        boolean perQuestion() {
-            return perQuestion != null;
+        /** Per item unless it ranks the traces of a question against each other (and so needs them all at once). */
+        @Override
+        public boolean perItem() {
+            return perQuestion == null;
         }
 
         @Override
@@ -94,6 +95,11 @@ final class QuestionSteps {
 
         Random(StepParams p) {
             seed = (long) p.number("seed", 0, -9.0e15, 9.0e15);
+        }
+
+        @Override
+        public boolean perItem() {
+            return true;
         }
 
         @Override

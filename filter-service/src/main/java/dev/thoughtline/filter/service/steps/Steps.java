@@ -70,22 +70,12 @@ public final class Steps {
     }
 
     /**
-     * Whether every step judges each item on its own, with no groups and no ranking across items (length without
-     * {@code perQuestion}, random, decontaminate, format, verify; {@code keep} by threshold or none): such a run gives
-     * the same verdicts worked in shards as over its whole input at once.
+     * Whether every step judges each item on its own ({@link FilterStep#perItem}: length without {@code perQuestion},
+     * random, decontaminate, format, verify) and keeps by threshold or not at all: such a run gives the same verdicts
+     * worked in shards as over its whole input at once.
      */
     public static boolean perItem(List<Planned> planned) {
-        for (Planned p : planned) {
-            boolean alone = switch (p.type()) {
-                case "random", "decontaminate", "format", "verify" -> true;
-                case "length" -> p.step() instanceof QuestionSteps.Length l && !l.perQuestion();
-                default -> false;
-            };
-            if (!alone || (p.keep() != null && p.keep().threshold() == null)) {
-                return false;
-            }
-        }
-        return true;
+        return planned.stream().allMatch(p -> p.step().perItem() && (p.keep() == null || p.keep().threshold() != null));
     }
 
     /** The step at {@code index} (0-based) of a request, validated; a 400 naming the step otherwise. */
