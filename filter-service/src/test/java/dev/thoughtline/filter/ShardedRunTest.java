@@ -28,7 +28,7 @@ class ShardedRunTest {
         @Override
         public Map<String, String> getConfigOverrides() {
             return Map.of("thoughtline.runs.shard-size", "50", "thoughtline.runs.verdict-batch", "17",
-                    "thoughtline.leases.scan-interval", "200ms");
+                    "thoughtline.leases.scan-interval", "200ms", "thoughtline.runs.max-sharded-items", "1000");
         }
     }
 
@@ -79,6 +79,15 @@ class ShardedRunTest {
         assertThat(a).isEqualTo(b.stream().map(ShardedRunTest::withoutTheLastStep).toList());
         assertThat(Runs.all("/api/v1/datasets/" + sharded.get("id") + "/items")).extracting(m -> m.get("id"))
                 .isEqualTo(Runs.all("/api/v1/datasets/" + whole.get("id") + "/items").stream().map(m -> m.get("id")).toList());
+    }
+
+    @Test
+    void aShardedRunFailsWithTheReasonPastMaxShardedItems() {
+        String input = inputs.questions("too-many", 1001);
+        Map<String, Object> run = Runs.run("{\"name\":\"too-many\",\"input\":\"" + input + "\",\"steps\":[{\"type\":\"length\",\"params\":{\"min\":1}}]}");
+        assertThat(run.get("status")).isEqualTo("failed");
+        assertThat(run.get("shardSize")).isEqualTo(50);
+        assertThat(run.get("error")).isEqualTo("the input has more than 1000 items (thoughtline.runs.max-sharded-items)");
     }
 
     @SuppressWarnings("unchecked")

@@ -85,6 +85,13 @@ public interface FilterConfig {
         @WithDefault("10000")
         int shardSize();
 
+        /**
+         * A sharded run fails past this many items (its input is stored in PostgreSQL: a caller's server that never
+         * stops sending pages must not fill the database).
+         */
+        @WithDefault("100000000")
+        long maxShardedItems();
+
         /** Shards this replica works at once. */
         @WithDefault("2")
         int shardConcurrency();

@@ -303,7 +303,13 @@ public class FilterRunService {
         leases.fenced(lease, tx -> runs.clearVerdicts(tx, run.id()).chain(() -> runs.withdrawShards(tx, run.id()))).await().indefinitely();
         java.util.concurrent.atomic.AtomicLong count = new java.util.concurrent.atomic.AtomicLong();
         datasets.items(DatasetRef.of(run.input()))
-                .map(node -> verdict(new Item(count.incrementAndGet(), node)))
+                .map(node -> {
+                    if (count.incrementAndGet() > config.runs().maxShardedItems()) {
+                        throw new IllegalStateException("the input has more than " + config.runs().maxShardedItems()
+                                + " items (thoughtline.runs.max-sharded-items)");
+                    }
+                    return verdict(new Item(count.get(), node));
+                })
                 .group().intoLists().of(config.runs().verdictBatch())
                 .onItem().transformToUniAndConcatenate(batch -> leases.fenced(lease, tx -> runs.insertVerdicts(tx, run.id(), batch)))
                 .collect().last().await().indefinitely();
