@@ -26,12 +26,15 @@ import java.util.Set;
 
 /**
  * A sharded filter run at scale (see bench/filter-shards.sh): ITEMS generated questions of about 60 words, served
- * page by page by a contract server that makes each page when asked (the bench holds none of them), with one in
- * every 40,000 a paraphrase-free copy of a benchmark item; steps length (at least 10 words), decontaminate against
- * a 300-item benchmark, random with a threshold of 0.1: every step per item, so the run is worked in shards. Per
- * replica count: filter-service replicas with a heap of 1 GB on one fresh database behind one address; the run's
- * seconds and items per second (storing the input, then the shards), each replica's peaks of heap used and of live
- * data after a GC (its metrics polled every 200 ms), PostgreSQL's disk per million items, and recall and precision of the planted benchmark items.
+ * page by page by a contract server that makes each page when asked (the bench holds none of them). One in ten is a
+ * near copy of an earlier question (one word changed), one in a thousand an exact copy (other case and punctuation),
+ * and one in every PLANT_EVERY a benchmark problem word for word: the 630 problems of ../shared/data/benchmarks
+ * when that folder is there (CI's), else 300 generated ones. Steps: exact-dedup, near-dedup (defaults: threshold 90),
+ * decontaminate against that benchmark, length keeping the longest 90%: the run is worked in three passes over its
+ * shards. Per replica count: filter-service replicas with a heap of 1 GB on one fresh database behind one address;
+ * the run's seconds and items per second (storing the input, then the rest), each replica's peaks of heap used and of
+ * live data after a GC (its metrics polled every 200 ms), PostgreSQL's disk per million items at its peak (polled
+ * every 2 s) and at the end, and recall and precision of the planted near copies and benchmark problems.
  */
 public class ShardBench {
 
@@ -42,8 +45,34 @@ public class ShardBench {
             + "function graph point line segment radius chord tangent perimeter volume cube sphere cylinder cone median mean "
             + "mode range average speed distance time rate work money interest percent price cost profit tickets students "
             + "teacher apples oranges boxes marbles red blue green ways order arrange choose select distinct positive").split(" ");
-    static final int PLANT_EVERY = 40_000;
-    static final int BENCHMARK = 300;
+    static final int PLANT_EVERY = 25_000;
+    static final List<String> BENCHMARK = benchmark();
+
+    /** The shared benchmarks' problems, or 300 generated ones without ../shared/data. */
+    static List<String> benchmark() {
+        Path dir = Path.of("..", "shared", "data", "benchmarks");
+        List<String> out = new ArrayList<>();
+        if (Files.isDirectory(dir)) {
+            com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+            try (var files = Files.list(dir)) {
+                for (Path f : files.filter(p -> p.toString().endsWith(".jsonl")).sorted().toList()) {
+                    for (String line : Files.readAllLines(f)) {
+                        if (!line.isBlank()) {
+                            out.add(json.readTree(line).path("problem").asText());
+                        }
+                    }
+                }
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+        if (out.isEmpty()) {
+            for (int b = 0; b < 300; b++) {
+                out.add("Benchmark problem " + b + ": " + words(b * 0xC2B2AE3D27D4EB4FL + 7, 40));
+            }
+        }
+        return out;
+    }
 
     public static void main(String[] args) throws Exception {
         long items = Long.parseLong(args[0]);
@@ -55,8 +84,9 @@ public class ShardBench {
         com.sun.net.httpserver.HttpServer server = serve(items);
         String base = "http://127.0.0.1:" + server.getAddress().getPort() + "/api/v1/datasets/";
         LocalPostgres pg = LocalPostgres.start();
-        System.out.printf(Locale.ROOT, "%,d questions; steps length >= 10 words, decontaminate (%d benchmark items, one planted every %,d), "
-                + "random >= 0.1; shards of the default size; heap 1 GB a replica%n", items, BENCHMARK, PLANT_EVERY);
+        System.out.printf(Locale.ROOT, "%,d questions (10%% near copies, 0.1%% exact copies, one benchmark problem every %,d from %d); "
+                + "steps exact-dedup, near-dedup, decontaminate, length keeping the longest 90%%; shards of the default size; heap 1 GB a replica%n",
+                items, PLANT_EVERY, BENCHMARK.size());
         try {
             for (int replicas : replicaCounts) {
                 run(pg, base, items, replicas, work);
@@ -110,19 +140,30 @@ public class ShardBench {
             long t0 = System.nanoTime();
             long wallStart = System.currentTimeMillis();
             String body = post(proxy.url() + "/api/v1/filter-runs", "{\"name\":\"bench\",\"input\":\"" + base + "1\",\"steps\":["
-                    + "{\"type\":\"length\",\"params\":{\"min\":10}},"
+                    + "{\"type\":\"exact-dedup\"},{\"type\":\"near-dedup\"},"
                     + "{\"type\":\"decontaminate\",\"params\":{\"benchmarks\":[\"" + base + "2\"]}},"
-                    + "{\"type\":\"random\",\"params\":{\"seed\":1},\"keep\":{\"threshold\":0.1}}]}");
+                    + "{\"type\":\"length\",\"keep\":{\"topFraction\":0.9}}]}");
             long id = Long.parseLong(body.replaceAll("(?s).*\"id\":(\\d+).*", "$1"));
             if (!body.matches("(?s).*\"shardSize\":\\d+.*")) {
                 throw new IllegalStateException("the run is not sharded: " + body);
             }
             String view;
-            while (!(view = get(proxy.url() + "/api/v1/filter-runs/" + id)).contains("\"status\":\"complete\"")) {
-                if (view.contains("\"status\":\"failed\"")) {
-                    throw new IllegalStateException("the run failed: " + view);
+            long diskPeak = 0;
+            String jdbc = "jdbc:postgresql://localhost:" + pg.port() + "/" + db;
+            try (Connection c = DriverManager.getConnection(jdbc, LocalPostgres.USER, LocalPostgres.PASSWORD); Statement st = c.createStatement()) {
+                long lastProgress = 0;
+                while (!(view = get(proxy.url() + "/api/v1/filter-runs/" + id)).contains("\"status\":\"complete\"")) {
+                    if (view.contains("\"status\":\"failed\"")) {
+                        throw new IllegalStateException("the run failed: " + view);
+                    }
+                    diskPeak = Math.max(diskPeak, one(st, "SELECT pg_database_size(current_database())"));
+                    if (System.nanoTime() - lastProgress > 60_000_000_000L && view.contains("\"progress\"")) {
+                        lastProgress = System.nanoTime();
+                        System.out.printf(Locale.ROOT, "  after %.0f s: %s%n", (System.nanoTime() - t0) / 1e9,
+                                view.replaceAll("(?s).*(\"progress\":\\{[^}]*\\}).*", "$1"));
+                    }
+                    Thread.sleep(2000);
                 }
-                Thread.sleep(200);
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
             poller.interrupt();
@@ -130,28 +171,35 @@ public class ShardBench {
             try (Connection c = DriverManager.getConnection("jdbc:postgresql://localhost:" + pg.port() + "/" + db, LocalPostgres.USER,
                     LocalPostgres.PASSWORD); Statement st = c.createStatement()) {
                 long bytes = one(st, "SELECT pg_database_size(current_database())");
-                Set<String> dropped = new HashSet<>();
-                try (ResultSet rs = st.executeQuery("SELECT item_id FROM verdict WHERE run_id = " + id + " AND dropped_by = 'decontaminate'")) {
-                    while (rs.next()) {
-                        dropped.add(rs.getString(1));
+                Set<String> near = ids(st, "SELECT item_id FROM verdict WHERE run_id = " + id + " AND dropped_by = 'near-dedup'");
+                Set<String> decontaminated = ids(st, "SELECT item_id FROM verdict WHERE run_id = " + id + " AND dropped_by = 'decontaminate'");
+                long nearPlanted = 0;
+                long nearHits = 0;
+                long benchPlanted = 0;
+                long benchHits = 0;
+                for (long i = 1; i <= items; i++) {
+                    if (i % PLANT_EVERY == 0) {
+                        benchPlanted++;
+                        benchHits += decontaminated.contains("q" + i) ? 1 : 0;
+                    } else if (nearCopyOf(i) > 0) {
+                        nearPlanted++;
+                        nearHits += near.contains("q" + i) ? 1 : 0;
                     }
                 }
-                Set<String> planted = new HashSet<>();
-                for (long i = PLANT_EVERY; i <= items; i += PLANT_EVERY) {
-                    planted.add("q" + i);
-                }
-                long hits = dropped.stream().filter(planted::contains).count();
                 long kept = one(st, "SELECT count(*) FROM verdict WHERE run_id = " + id + " AND kept");
                 StringBuilder heaps = new StringBuilder();
                 for (int i = 0; i < replicas; i++) {
                     heaps.append(heaps.length() == 0 ? "" : ", ").append(peak[i] / (1 << 20)).append(" MB used (")
                             .append(live[i] / (1 << 20)).append(" MB live after a GC)");
                 }
-                System.out.printf(Locale.ROOT, "%d replica(s): %.1f s, %,.0f items/s (input stored after %.1f s, shards %.1f s), %,d kept; "
-                                + "heap peak %s; database %.0f MB per million items; decontamination recall %.3f (%d of %d), precision %.3f%n",
-                        replicas, seconds, items / seconds, stored, seconds - stored, kept, heaps, bytes / 1e6 / (items / 1e6),
-                        planted.isEmpty() ? 1.0 : (double) hits / planted.size(), hits, planted.size(),
-                        dropped.isEmpty() ? 1.0 : (double) hits / dropped.size());
+                System.out.printf(Locale.ROOT, "%d replica(s): %.1f s, %,.0f items/s (input stored after %.1f s, the rest %.1f s), %,d kept; "
+                                + "heap peak %s; database %.0f MB per million items at its peak, %.0f at the end; "
+                                + "near copies recall %.3f (%d of %d), precision %.3f; benchmark problems recall %.3f (%d of %d), precision %.3f%n",
+                        replicas, seconds, items / seconds, stored, seconds - stored, kept, heaps, diskPeak / 1e6 / (items / 1e6),
+                        bytes / 1e6 / (items / 1e6), nearPlanted == 0 ? 1.0 : (double) nearHits / nearPlanted, nearHits, nearPlanted,
+                        near.isEmpty() ? 1.0 : (double) nearHits / near.size(),
+                        benchPlanted == 0 ? 1.0 : (double) benchHits / benchPlanted, benchHits, benchPlanted,
+                        decontaminated.isEmpty() ? 1.0 : (double) benchHits / decontaminated.size());
             }
         } finally {
             processes.forEach(Process::destroyForcibly);
@@ -174,14 +222,51 @@ public class ShardBench {
         return Double.NaN;
     }
 
-    /** The question at position {@code i}: about 60 words made from its number, or a planted benchmark item. */
+    /**
+     * The question at position {@code i}: a benchmark problem every PLANT_EVERY; else, when {@link #nearCopyOf} names an
+     * earlier question, that one with one word changed; one in a thousand an exact copy of the one six before in other
+     * case and punctuation; else about 60 words made from its number.
+     */
     static String question(long i) {
-        String text = i % PLANT_EVERY == 0 ? benchmarkText((int) ((i / PLANT_EVERY) % BENCHMARK)) : words(i * 0x9E3779B97F4A7C15L, 50 + (int) (i % 21));
-        return "{\"id\":\"q" + i + "\",\"text\":\"" + text + "\",\"domain\":\"math\"}";
+        String text;
+        if (i % PLANT_EVERY == 0) {
+            text = BENCHMARK.get((int) ((i / PLANT_EVERY) % BENCHMARK.size()));
+        } else if (nearCopyOf(i) > 0) {
+            String[] w = original(nearCopyOf(i)).split(" ");
+            w[(int) Math.floorMod(i * 0x9E3779B97F4A7C15L, (long) w.length)] = "changed";
+            text = String.join(" ", w);
+        } else if (i % 1000 == 7) {
+            text = original(i - 6).toUpperCase(Locale.ROOT) + "!!";
+        } else {
+            text = original(i);
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode q = JSON.createObjectNode().put("id", "q" + i).put("text", text).put("domain", "math");
+        return q.toString();
     }
 
-    static String benchmarkText(int b) {
-        return "Benchmark problem " + b + ": " + words(b * 0xC2B2AE3D27D4EB4FL + 7, 40);
+    static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    /** The earlier question (one ending in 1, never a copy) that question {@code i} is a near copy of, or 0: one in ten. */
+    static long nearCopyOf(long i) {
+        if (i % 10 != 5 || i % PLANT_EVERY == 0) {
+            return 0;
+        }
+        long back = Math.floorMod(i * 0xC2B2AE3D27D4EB4FL, 100L);
+        return i - 4 - 10 * Math.min(back, (i - 5) / 10);
+    }
+
+    static String original(long i) {
+        return words(i * 0x9E3779B97F4A7C15L, 50 + (int) (i % 21));
+    }
+
+    static Set<String> ids(Statement st, String sql) throws Exception {
+        Set<String> out = new HashSet<>();
+        try (ResultSet rs = st.executeQuery(sql)) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        }
+        return out;
     }
 
     static String words(long seed, int n) {
@@ -204,7 +289,7 @@ public class ShardBench {
         server.createContext("/api/v1/datasets/", ex -> {
             String path = ex.getRequestURI().getPath();
             String dataset = path.substring("/api/v1/datasets/".length()).split("/")[0];
-            long count = dataset.equals("1") ? items : BENCHMARK;
+            long count = dataset.equals("1") ? items : BENCHMARK.size();
             byte[] b;
             if (path.endsWith("/items")) {
                 Map<String, String> q = new HashMap<>();
@@ -219,7 +304,7 @@ public class ShardBench {
                 StringBuilder page = new StringBuilder();
                 for (long i = after + 1; i <= end; i++) {
                     page.append(dataset.equals("1") ? question(i)
-                            : "{\"id\":\"b" + i + "\",\"text\":\"" + benchmarkText((int) (i - 1)) + "\",\"answer\":\"1\"}").append('\n');
+                            : JSON.createObjectNode().put("id", "b" + i).put("text", BENCHMARK.get((int) (i - 1))).put("answer", "1").toString()).append('\n');
                 }
                 if (end < count) {
                     ex.getResponseHeaders().add("Link", "<http://127.0.0.1:" + server.getAddress().getPort() + path + "?after=" + end

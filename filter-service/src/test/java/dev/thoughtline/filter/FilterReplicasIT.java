@@ -198,7 +198,10 @@ class FilterReplicasIT {
         Process a = replica(0, Duration.ofSeconds(3), shards);
         replica(1, Duration.ofSeconds(3), shards);
         String input = inputs.questions("shards", 30_000);
-        String steps = "[{\"type\":\"length\",\"params\":{\"min\":3}},{\"type\":\"random\",\"params\":{\"seed\":5},\"keep\":{\"threshold\":0.3}}]";
+        // three passes over the shards: exact-dedup's keys, near-dedup's keys after the per-item steps, then a keep by rank
+        String steps = "[{\"type\":\"exact-dedup\"},{\"type\":\"length\",\"params\":{\"min\":3}},"
+                + "{\"type\":\"random\",\"params\":{\"seed\":5},\"keep\":{\"threshold\":0.3}},{\"type\":\"near-dedup\"},"
+                + "{\"type\":\"length\",\"name\":\"longer\",\"params\":{\"unit\":\"chars\"},\"keep\":{\"topFraction\":0.5}}]";
         HttpResponse<String> r = JsonHttp.post(proxy.url() + "/api/v1/filter-runs", "application/json",
                 "{\"name\":\"sharded\",\"input\":\"" + input + "\",\"steps\":" + steps + "}");
         assertThat(r.statusCode()).as(r.body()).isEqualTo(202);

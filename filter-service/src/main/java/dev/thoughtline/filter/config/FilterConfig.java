@@ -78,9 +78,10 @@ public interface FilterConfig {
         Duration inputBackoff();
 
         /**
-         * A run whose steps each judge an item on its own ({@code Steps.perItem}) over an input of more items than
-         * this is stored and worked in shards of this many items, by any replica, holding one shard in memory at a time
-         * (a few KB of heap an item of 60 words while it is worked; a replica works shard-concurrency shards at once).
+         * A run whose steps can all be worked in shards ({@code ShardPlan}: every step but majority, length per question,
+         * the LLM and embedding steps) over an input of more items than this is stored and worked in shards of this many
+         * items, by any replica, holding one shard in memory at a time (a few KB of heap an item of 60 words while it is
+         * worked; a replica works shard-concurrency shards at once).
          */
         @WithDefault("10000")
         int shardSize();
@@ -91,6 +92,13 @@ public interface FilterConfig {
          */
         @WithDefault("100000000")
         long maxShardedItems();
+
+        /**
+         * Items a sharded run's near-dedup puts through the step at once when it confirms candidates (whole groups of
+         * items that share band fingerprints, so a batch may hold more).
+         */
+        @WithDefault("20000")
+        int resolveBatch();
 
         /** Shards this replica works at once. */
         @WithDefault("2")

@@ -22,7 +22,7 @@ public class FilterRunRepository {
     }
 
     private static final String COLUMNS = "id, name, input, input_kind, steps::text, status, error, item_count, kept_count, stats::text, "
-            + "created_at, finished_at, shard_size, ingested";
+            + "created_at, finished_at, shard_size, ingested, phase, phase_started_at";
 
     private final Pool pool;
 
@@ -155,39 +155,147 @@ public class FilterRunRepository {
 
     // --- sharded runs
 
-    /** The kind of work a shard is to WorkLeases; its id is the run's id shifted left by {@link #SHARD_BITS}, plus its index. */
+    /**
+     * The kind of work a shard is to WorkLeases; its id is the run's id shifted left by {@link #RUN_SHIFT}, its
+     * phase's index shifted left by {@link #PHASE_SHIFT}, plus its own index.
+     */
     public static final String SHARD = "filter-shard";
-    public static final int SHARD_BITS = 24;
+    public static final int RUN_SHIFT = 32;
+    public static final int PHASE_SHIFT = 24;
 
-    /** Forgets the shards of a running run (taken over before its input was all stored): their workers write nothing more. */
-    public Uni<Void> withdrawShards(SqlClient tx, long runId) {
-        return tx.preparedQuery("DELETE FROM work_lease WHERE kind = $1 AND id >= $2 AND id < $3")
-                .execute(Tuple.of(SHARD, runId << SHARD_BITS, (runId + 1) << SHARD_BITS)).replaceWithVoid();
+    public static long shardId(long runId, int phase, long index) {
+        return (runId << RUN_SHIFT) | ((long) phase << PHASE_SHIFT) | index;
     }
 
-    /** Records that a running run's input is stored: {@code items} items. */
+    /** Forgets every shard of a running run (taken over before its input was all stored): their workers write nothing more. */
+    public Uni<Void> withdrawShards(SqlClient tx, long runId) {
+        return tx.preparedQuery("DELETE FROM work_lease WHERE kind = $1 AND id >= $2 AND id < $3")
+                .execute(Tuple.of(SHARD, runId << RUN_SHIFT, (runId + 1) << RUN_SHIFT))
+                .chain(() -> tx.preparedQuery("DELETE FROM shard_key WHERE run_id = $1").execute(Tuple.of(runId)))
+                .chain(() -> tx.preparedQuery("DELETE FROM dedup_drop WHERE run_id = $1").execute(Tuple.of(runId)))
+                .replaceWithVoid();
+    }
+
+    /** Records that a running run's input is stored ({@code items} items) and its first phase's shards offered. */
     public Uni<Boolean> ingested(SqlClient tx, long runId, long items) {
-        return tx.preparedQuery("UPDATE filter_run SET ingested = $2 WHERE id = $1 AND status = 'running'")
+        return tx.preparedQuery("UPDATE filter_run SET ingested = $2, phase = 0, phase_started_at = now() WHERE id = $1 AND status = 'running'")
                 .execute(Tuple.of(runId, items)).map(rows -> rows.rowCount() == 1);
     }
 
-    /** Shards of a run not worked yet (their leases remain until their verdicts are written). */
-    public Uni<Long> openShards(long runId) {
-        return pool.preparedQuery("SELECT count(*) FROM work_lease WHERE kind = $1 AND id >= $2 AND id < $3")
-                .execute(Tuple.of(SHARD, runId << SHARD_BITS, (runId + 1) << SHARD_BITS)).map(rows -> rows.iterator().next().getLong(0));
+    /** Records that a running run's phase {@code phase} has its shards offered. */
+    public Uni<Boolean> advance(SqlClient tx, long runId, int phase) {
+        return tx.preparedQuery("UPDATE filter_run SET phase = $2, phase_started_at = now() WHERE id = $1 AND status = 'running'")
+                .execute(Tuple.of(runId, phase)).map(rows -> rows.rowCount() == 1);
     }
 
-    /** The stored items of positions {@code from} to {@code to}, in order: pos and the item's JSON. */
+    /** Shards of a run's phase not worked yet (their leases remain until their verdicts are written). */
+    public Uni<Long> openShards(long runId, int phase) {
+        long first = shardId(runId, phase, 0);
+        return pool.preparedQuery("SELECT count(*) FROM work_lease WHERE kind = $1 AND id >= $2 AND id < $3")
+                .execute(Tuple.of(SHARD, first, first + (1L << PHASE_SHIFT))).map(rows -> rows.iterator().next().getLong(0));
+    }
+
+    /** The stored items of positions {@code from} to {@code to} that every step so far kept, in order: pos and the item's JSON. */
     public Uni<RowSet<Row>> shardItems(long runId, long from, long to) {
-        return pool.preparedQuery("SELECT pos, item::text FROM verdict WHERE run_id = $1 AND pos BETWEEN $2 AND $3 ORDER BY pos")
+        return pool.preparedQuery("SELECT pos, item::text FROM verdict WHERE run_id = $1 AND pos BETWEEN $2 AND $3 AND kept ORDER BY pos")
                 .execute(Tuple.of(runId, from, to));
     }
 
-    /** Rewrites the verdicts of stored items (a shard worked again writes the same). */
+    /** The stored items at these positions, in order: pos and the item's JSON. */
+    public Uni<RowSet<Row>> itemsAt(long runId, Long[] pos) {
+        return pool.preparedQuery("SELECT pos, item::text FROM verdict WHERE run_id = $1 AND pos = ANY($2::bigint[]) ORDER BY pos")
+                .execute(Tuple.of(runId, pos));
+    }
+
+    /** Stores a shard's keys for the step that ends phase {@code step}, replacing any an earlier try of the shard stored. */
+    public Uni<Void> replaceKeys(SqlClient tx, long runId, int step, long from, long to, Long[] pos, io.vertx.core.buffer.Buffer[] keys) {
+        return tx.preparedQuery("DELETE FROM shard_key WHERE run_id = $1 AND step = $2 AND pos BETWEEN $3 AND $4")
+                .execute(Tuple.of(runId, step, from, to))
+                .chain(() -> pos.length == 0 ? Uni.createFrom().voidItem() : tx.preparedQuery(
+                                "INSERT INTO shard_key (run_id, step, pos, key) SELECT $1, $2, u.pos, u.key FROM unnest($3::bigint[], $4::bytea[]) AS u(pos, key)")
+                        .execute(Tuple.of(runId, step, pos, keys)).replaceWithVoid());
+    }
+
+    /** Forgets the drops found for a dedup step (a resolve tried again finds them again). */
+    public Uni<Void> clearDrops(long runId, int step) {
+        return pool.preparedQuery("DELETE FROM dedup_drop WHERE run_id = $1 AND step = $2").execute(Tuple.of(runId, step)).replaceWithVoid();
+    }
+
+    /** Exact-dedup over stored keys: every item whose key an earlier item has is dropped as a duplicate of the first. */
+    public Uni<Void> exactDrops(long runId, int step) {
+        return pool.preparedQuery("""
+                        INSERT INTO dedup_drop (run_id, step, pos, reason)
+                        SELECT $1, $2, k.pos, 'duplicate of ' || f.item_id
+                        FROM (SELECT pos, first_value(pos) OVER (PARTITION BY key ORDER BY pos) AS first
+                              FROM shard_key WHERE run_id = $1 AND step = $2) k
+                        JOIN verdict f ON f.run_id = $1 AND f.pos = k.first
+                        WHERE k.pos <> k.first""")
+                .execute(Tuple.of(runId, step)).replaceWithVoid();
+    }
+
+    /**
+     * The SQL of near-dedup's buckets in one band: the positions of the items that share the band's fingerprint with
+     * another ($1 run, $2 step, $3 the band's first byte, 1-based).
+     */
+    public static final String BUCKETS = """
+            SELECT array_agg(pos) FROM shard_key WHERE run_id = $1 AND step = $2
+            GROUP BY substring(key FROM $3 FOR 4) HAVING count(*) > 1""";
+
+    /** Stores drops a dedup step found; a score as JSON (null: none). */
+    public Uni<Void> insertDrops(long runId, int step, Long[] pos, String[] reasons, String[] scores) {
+        return pool.preparedQuery("""
+                        INSERT INTO dedup_drop (run_id, step, pos, reason, score)
+                        SELECT $1, $2, u.pos, u.reason, u.score::jsonb FROM unnest($3::bigint[], $4::text[], $5::text[]) AS u(pos, reason, score)""")
+                .execute(Tuple.tuple(List.<Object>of(runId, step, pos, reasons, scores))).replaceWithVoid();
+    }
+
+    /** Writes a dedup step's drops into the verdicts (in the transaction that moves the run on). */
+    public Uni<Void> applyDrops(SqlClient tx, long runId, int step, String name) {
+        return tx.preparedQuery("""
+                        UPDATE verdict v SET kept = false, dropped_by = $3, reasons = v.reasons || jsonb_build_object($3::text, d.reason),
+                               scores = CASE WHEN d.score IS NULL THEN v.scores ELSE v.scores || jsonb_build_object($3::text, d.score) END
+                        FROM dedup_drop d WHERE d.run_id = $1 AND d.step = $2 AND v.run_id = $1 AND v.pos = d.pos AND v.kept""")
+                .execute(Tuple.of(runId, step, name)).replaceWithVoid();
+    }
+
+    /**
+     * A keep by rank over the stored scores of the items every step so far kept, as {@code Steps.keep} applies it in
+     * memory: those without a score are dropped; of the rest, the first {@code topN} (or {@code ceil(topFraction × scored)})
+     * by score, ties by input order, are kept.
+     */
+    public Uni<Void> rankKeep(SqlClient tx, long runId, String name, Integer topN, Double topFraction, boolean asc) {
+        return tx.preparedQuery("""
+                        WITH alive AS (SELECT pos, (scores ->> $2)::float8 AS s FROM verdict WHERE run_id = $1 AND kept),
+                             n AS (SELECT COALESCE($3::bigint, ceil($4::float8 * count(s))::bigint) AS n FROM alive),
+                             ranked AS (SELECT pos, row_number() OVER (ORDER BY s""" + (asc ? " ASC" : " DESC") + """
+                        , pos) AS rn FROM alive WHERE s IS NOT NULL)
+                        UPDATE verdict v SET kept = false, dropped_by = $2,
+                               reasons = v.reasons || jsonb_build_object($2::text, 'not in the top ' || n.n || ' by score')
+                        FROM ranked r, n WHERE v.run_id = $1 AND v.pos = r.pos AND r.rn > n.n AND v.kept""")
+                .execute(Tuple.of(runId, name, topN == null ? null : topN.longValue(), topFraction))
+                .chain(() -> tx.preparedQuery("""
+                                UPDATE verdict SET kept = false, dropped_by = $2, reasons = reasons || jsonb_build_object($2::text, 'no score')
+                                WHERE run_id = $1 AND kept AND NOT scores ? $2""")
+                        .execute(Tuple.of(runId, name)))
+                .replaceWithVoid();
+    }
+
+    /** Forgets what a run's shards stored for its dedup steps (the run is complete). */
+    public Uni<Void> clearKeys(SqlClient tx, long runId) {
+        return tx.preparedQuery("DELETE FROM shard_key WHERE run_id = $1").execute(Tuple.of(runId))
+                .chain(() -> tx.preparedQuery("DELETE FROM dedup_drop WHERE run_id = $1").execute(Tuple.of(runId)))
+                .replaceWithVoid();
+    }
+
+    /**
+     * Writes a shard's verdicts of stored items, adding its steps' scores and reasons to those of earlier phases (a
+     * shard worked again writes the same).
+     */
     public Uni<Void> updateVerdicts(SqlClient tx, long runId, List<NewVerdict> batch) {
         Columns c = new Columns(batch);
         return tx.preparedQuery("""
-                        UPDATE verdict v SET kept = u.kept, dropped_by = u.dropped_by, scores = u.scores::jsonb, reasons = u.reasons::jsonb
+                        UPDATE verdict v SET kept = u.kept, dropped_by = u.dropped_by, scores = v.scores || u.scores::jsonb,
+                                             reasons = v.reasons || u.reasons::jsonb
                         FROM unnest($2::bigint[], $3::boolean[], $4::text[], $5::text[], $6::text[]) AS u(pos, kept, dropped_by, scores, reasons)
                         WHERE v.run_id = $1 AND v.pos = u.pos""")
                 .execute(Tuple.tuple(List.<Object>of(runId, c.pos, c.kept, c.droppedBy, c.scores, c.reasons))).replaceWithVoid();
@@ -240,6 +348,6 @@ public class FilterRunRepository {
     private static FilterRun run(Row r) {
         return new FilterRun(r.getLong(0), r.getString(1), r.getString(2), r.getString(3), r.getString(4), r.getString(5),
                 r.getString(6), r.getLong(7), r.getLong(8), r.getString(9), r.getOffsetDateTime(10), r.getOffsetDateTime(11),
-                r.getInteger(12), r.getLong(13));
+                r.getInteger(12), r.getLong(13), r.getInteger(14), r.getOffsetDateTime(15));
     }
 }

@@ -15,7 +15,7 @@ public class SchemaMigrator {
 
     /** The scripts in {@code db/migration}, oldest first; a new version is appended, never edited. */
     static final List<String> SCRIPTS = List.of("V1__filter_runs.sql", "V2__stages.sql", "V3__item_bytes.sql", "support/work_lease.sql",
-            "V5__run_leases.sql", "V6__sharded_runs.sql");
+            "V5__run_leases.sql", "V6__sharded_runs.sql", "V7__shard_phases.sql");
 
     private static final long LOCK = 0x7468_6f75_6768_7466L; // "thoughtf"
 

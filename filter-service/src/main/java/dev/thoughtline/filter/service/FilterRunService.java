@@ -18,6 +18,7 @@ import dev.thoughtline.filter.config.FilterConfig;
 import dev.thoughtline.filter.repository.FilterRunRepository;
 import dev.thoughtline.filter.rest.FilterRunRequest;
 import dev.thoughtline.filter.rest.FilterRunView;
+import dev.thoughtline.filter.service.steps.ShardPlan;
 import dev.thoughtline.filter.service.steps.Steps;
 import dev.thoughtline.support.ApiException;
 import dev.thoughtline.support.ItemPages;
@@ -162,7 +163,7 @@ public class FilterRunService {
                     }
                 }
                 String kind = traces ? "trace" : info.kind().name().toLowerCase();
-                int shardSize = Steps.perItem(planned) && info.itemCount() > config.runs().shardSize() ? config.runs().shardSize() : 0;
+                int shardSize = ShardPlan.of(planned) != null && info.itemCount() > config.runs().shardSize() ? config.runs().shardSize() : 0;
                 // the run and its lease, held by this replica, in one transaction: no other replica runs it while it lives
                 return pool.withTransaction(tx -> runs.insert(tx, request.name(), input.url(), kind, steps, shardSize).chain(run -> run == null
                         ? Uni.createFrom().<Created>nullItem()
@@ -271,22 +272,41 @@ public class FilterRunService {
     // --- sharded runs
 
     /**
-     * A sharded run, on a worker thread: its input stored as verdict rows page by page (memory: a page), its shards
-     * offered to every replica, then, once none is left, its statistics computed from the stored verdicts. A run taken
-     * over after its input was stored goes straight to waiting for its shards.
+     * A sharded run, on a worker thread: its input stored as verdict rows page by page (memory: a page), then phase by
+     * phase ({@link ShardPlan}): the phase's shards offered to every replica, and once none is left, the step that ends
+     * the phase resolved from stored data, written with the next phase's shards in one transaction. Then its statistics
+     * are computed from the stored verdicts. A run taken over goes on from the phase it was in.
      */
     private void startSharded(FilterRun run, List<Steps.Planned> planned, WorkLeases.Lease lease) {
         leases.track(lease, () -> { });
         Infrastructure.getDefaultWorkerPool().execute(() -> {
             try {
+                List<ShardPlan.Phase> phases = ShardPlan.of(planned);
+                if (phases == null) {
+                    throw new IllegalStateException("its steps can no longer be worked in shards");
+                }
                 long items = run.ingested() != null ? run.ingested() : ingest(run, lease);
-                awaitShards(run, lease);
+                long shards = (items + run.shardSize() - 1) / run.shardSize();
+                for (int p = run.ingested() != null ? run.phase() : 0; p < phases.size(); p++) {
+                    ShardPlan.Phase phase = phases.get(p);
+                    awaitShards(run, lease, p);
+                    resolve(run.id(), phase);
+                    int next = p + 1;
+                    Long[] ids = next < phases.size() ? shardIds(run.id(), next, shards) : new Long[0];
+                    leases.fenced(lease, tx -> resolved(tx, run.id(), phase)
+                            .chain(() -> ids.length == 0 ? Uni.createFrom().voidItem()
+                                    : runs.advance(tx, run.id(), next).chain(() -> leases.offer(tx, FilterRunRepository.SHARD, ids))))
+                            .await().indefinitely();
+                    leases.scanSoon();
+                }
                 Map<String, Long> dropped = runs.droppedBy(run.id()).await().indefinitely();
                 ArrayNode stats = storedStats(run.id(), planned, items, dropped);
                 long kept = dropped.getOrDefault(null, 0L);
-                leases.fenced(lease, tx -> runs.complete(tx, run.id(), items, kept, stats.toString()).chain(() -> leases.end(tx, lease)))
+                leases.fenced(lease, tx -> runs.complete(tx, run.id(), items, kept, stats.toString())
+                                .chain(() -> runs.clearKeys(tx, run.id())).chain(() -> leases.end(tx, lease)))
                         .await().indefinitely();
-                Log.infof("filter run %d (%s) is complete: %d items in shards of %d", run.id(), run.name(), items, run.shardSize());
+                Log.infof("filter run %d (%s) is complete: %d items in shards of %d, %d phases", run.id(), run.name(), items,
+                        run.shardSize(), phases.size());
             } catch (RuntimeException failure) {
                 if (lost(failure)) {
                     Log.infof("filter run %d (%s) stopped here: another replica holds it now", run.id(), run.name());
@@ -298,7 +318,41 @@ public class FilterRunService {
         });
     }
 
-    /** Stores the run's input as verdicts still to be judged, then offers its shards; returns how many items. */
+    private static Long[] shardIds(long runId, int phase, long shards) {
+        Long[] ids = new Long[(int) shards];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = FilterRunRepository.shardId(runId, phase, i);
+        }
+        return ids;
+    }
+
+    /**
+     * Finds what the step ending a phase drops and stores it apart ({@code dedup_drop}); nothing is written to the
+     * verdicts yet, so a resolve cut short is simply done again. A rank keep needs no search: it is one statement.
+     */
+    private void resolve(long runId, ShardPlan.Phase phase) {
+        if (!phase.keyed()) {
+            return;
+        }
+        runs.clearDrops(runId, phase.index()).await().indefinitely();
+        if (phase.kind() == ShardPlan.End.EXACT) {
+            runs.exactDrops(runId, phase.index()).await().indefinitely();
+        } else {
+            new NearDedupResolve(runs, pool, mapper, runId, phase, config.runs().resolveBatch()).run();
+        }
+    }
+
+    /** Writes the drops of the step ending a phase into the verdicts, in the transaction that moves the run on. */
+    private Uni<Void> resolved(io.vertx.mutiny.sqlclient.SqlConnection tx, long runId, ShardPlan.Phase phase) {
+        return switch (phase.kind()) {
+            case NONE -> Uni.createFrom().voidItem();
+            case RANK -> runs.rankKeep(tx, runId, phase.end().name(), phase.end().keep().topN(), phase.end().keep().topFraction(),
+                    "asc".equals(phase.end().keep().order()));
+            default -> runs.applyDrops(tx, runId, phase.index(), phase.end().name());
+        };
+    }
+
+    /** Stores the run's input as verdicts still to be judged, then offers its first phase's shards; returns how many items. */
     private long ingest(FilterRun run, WorkLeases.Lease lease) {
         leases.fenced(lease, tx -> runs.clearVerdicts(tx, run.id()).chain(() -> runs.withdrawShards(tx, run.id()))).await().indefinitely();
         java.util.concurrent.atomic.AtomicLong count = new java.util.concurrent.atomic.AtomicLong();
@@ -315,14 +369,11 @@ public class FilterRunService {
                 .collect().last().await().indefinitely();
         long items = count.get();
         long shards = (items + run.shardSize() - 1) / run.shardSize();
-        if (shards >= 1L << FilterRunRepository.SHARD_BITS) {
-            throw new IllegalStateException("the input has " + items + " items: more than " + ((1L << FilterRunRepository.SHARD_BITS) - 1)
+        if (shards >= 1L << FilterRunRepository.PHASE_SHIFT) {
+            throw new IllegalStateException("the input has " + items + " items: more than " + ((1L << FilterRunRepository.PHASE_SHIFT) - 1)
                     + " shards of " + run.shardSize());
         }
-        Long[] ids = new Long[(int) shards];
-        for (int i = 0; i < ids.length; i++) {
-            ids[i] = (run.id() << FilterRunRepository.SHARD_BITS) + i;
-        }
+        Long[] ids = shardIds(run.id(), 0, shards);
         leases.fenced(lease, tx -> runs.ingested(tx, run.id(), items)
                 .chain(() -> ids.length == 0 ? Uni.createFrom().voidItem() : leases.offer(tx, FilterRunRepository.SHARD, ids))).await().indefinitely();
         leases.scanSoon();
@@ -330,8 +381,8 @@ public class FilterRunService {
         return items;
     }
 
-    /** Waits until every shard of the run is worked, while the run is this replica's and running. */
-    private void awaitShards(FilterRun run, WorkLeases.Lease lease) {
+    /** Waits until every shard of a phase of the run is worked, while the run is this replica's and running. */
+    private void awaitShards(FilterRun run, WorkLeases.Lease lease, int phase) {
         while (true) {
             if (!leases.holds(lease)) {
                 throw new WorkLeases.LeaseLost(lease);
@@ -340,7 +391,7 @@ public class FilterRunService {
             if (now == null || !"running".equals(now.status())) {
                 throw new IllegalStateException(now == null ? "the run is gone" : now.error());
             }
-            if (runs.openShards(run.id()).await().indefinitely() == 0) {
+            if (runs.openShards(run.id(), phase).await().indefinitely() == 0) {
                 return;
             }
             try {
@@ -353,13 +404,15 @@ public class FilterRunService {
     }
 
     /**
-     * A shard whose lease this replica took: its stored items read, every step applied to them in order, their
-     * verdicts rewritten and the lease ended in one transaction fenced by the lease (a shard taken over from a
-     * replica that died is worked again whole). A shard that cannot be worked fails its run.
+     * A shard whose lease this replica took: the items of its range that every earlier phase kept read, its phase's
+     * steps applied to them in order, their verdicts rewritten (and, before a dedup step, their keys stored) and the
+     * lease ended in one transaction fenced by the lease (a shard taken over from a replica that died is worked again
+     * whole). A shard that cannot be worked fails its run.
      */
     private void workShard(WorkLeases.Lease shard) {
-        long runId = shard.id() >>> FilterRunRepository.SHARD_BITS;
-        long index = shard.id() & ((1L << FilterRunRepository.SHARD_BITS) - 1);
+        long runId = shard.id() >>> FilterRunRepository.RUN_SHIFT;
+        int phaseIndex = (int) ((shard.id() >>> FilterRunRepository.PHASE_SHIFT) & 0xFF);
+        long index = shard.id() & ((1L << FilterRunRepository.PHASE_SHIFT) - 1);
         leases.track(shard, () -> { });
         Infrastructure.getDefaultWorkerPool().execute(() -> {
             try {
@@ -368,23 +421,44 @@ public class FilterRunService {
                     leases.fenced(shard, tx -> leases.end(tx, shard)).await().indefinitely();
                     return;
                 }
-                List<Steps.Planned> planned = plan(mapper.readValue(run.steps(), FilterRunRequest.Step[].class));
-                for (Steps.Planned p : planned) {
+                List<ShardPlan.Phase> phases = ShardPlan.of(plan(mapper.readValue(run.steps(), FilterRunRequest.Step[].class)));
+                if (phases == null || phaseIndex >= phases.size()) {
+                    throw new IllegalStateException("its steps can no longer be worked in shards");
+                }
+                ShardPlan.Phase phase = phases.get(phaseIndex);
+                for (Steps.Planned p : phase.steps()) {
                     p.step().prepare(datasets).await().indefinitely();
                 }
                 long from = index * run.shardSize() + 1;
+                long to = from + run.shardSize() - 1;
                 List<Item> items = new ArrayList<>();
-                for (Row r : runs.shardItems(runId, from, from + run.shardSize() - 1).await().indefinitely()) {
+                for (Row r : runs.shardItems(runId, from, to).await().indefinitely()) {
                     items.add(new Item(r.getLong(0), mapper.readTree(r.getString(1))));
                 }
-                apply(planned, items);
-                // the items are stored already: only the judgement is written
-                List<FilterRunRepository.NewVerdict> verdicts = items.stream().map(i -> verdict(i, false)).toList();
+                phase.apply(items);
+                // the items are stored already: only the judgement is written, and only by a phase that judged them
+                List<FilterRunRepository.NewVerdict> verdicts = phase.steps().isEmpty() ? List.of() : items.stream().map(i -> verdict(i, false)).toList();
+                Long[] keyPos = null;
+                io.vertx.core.buffer.Buffer[] keys = null;
+                if (phase.keyed()) {
+                    List<Item> alive = items.stream().filter(Item::kept).toList();
+                    keyPos = new Long[alive.size()];
+                    keys = new io.vertx.core.buffer.Buffer[alive.size()];
+                    dev.thoughtline.filter.service.text.MinHasher hasher = phase.hasher();
+                    for (int i = 0; i < keys.length; i++) {
+                        keyPos[i] = alive.get(i).pos;
+                        keys[i] = io.vertx.core.buffer.Buffer.buffer(phase.key(alive.get(i), hasher));
+                    }
+                }
+                Long[] kp = keyPos;
+                io.vertx.core.buffer.Buffer[] ks = keys;
                 int batch = config.runs().verdictBatch();
                 leases.fenced(shard, tx -> Multi.createFrom().range(0, (verdicts.size() + batch - 1) / batch)
                         .onItem().transformToUniAndConcatenate(b -> runs.updateVerdicts(tx, runId,
                                 verdicts.subList(b * batch, Math.min(verdicts.size(), (b + 1) * batch))).replaceWith(Boolean.TRUE))
-                        .collect().last().chain(() -> leases.end(tx, shard))).await().indefinitely();
+                        .collect().last()
+                        .chain(() -> kp == null ? Uni.createFrom().voidItem() : runs.replaceKeys(tx, runId, phaseIndex, from, to, kp, ks))
+                        .chain(() -> leases.end(tx, shard))).await().indefinitely();
             } catch (IOException | RuntimeException failure) {
                 if (lost(failure)) {
                     return;
@@ -633,12 +707,39 @@ public class FilterRunService {
     // --- views
 
     public Uni<FilterRunView> get(long id) {
-        return runs.byId(id).map(r -> {
+        return runs.byId(id).chain(r -> {
             if (r == null) {
                 throw ApiException.notFound("filter run " + id);
             }
-            return view(r);
+            if (r.shardSize() == 0 || !"running".equals(r.status())) {
+                return Uni.createFrom().item(view(r));
+            }
+            if (r.ingested() == null) {
+                return Uni.createFrom().item(view(r, new FilterRunView.Progress(1, phases(r), 0, 0, null, null)));
+            }
+            long shards = (r.ingested() + r.shardSize() - 1) / r.shardSize();
+            return runs.openShards(r.id(), r.phase()).map(open -> view(r, progress(r, shards, shards - open)));
         });
+    }
+
+    private int phases(FilterRun r) {
+        try {
+            List<ShardPlan.Phase> phases = ShardPlan.of(plan(mapper.readValue(r.steps(), FilterRunRequest.Step[].class)));
+            return phases == null ? 0 : phases.size();
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
+    private FilterRunView.Progress progress(FilterRun r, long shards, long done) {
+        Double rate = null;
+        Long eta = null;
+        if (done > 0 && r.phaseStartedAt() != null) {
+            double seconds = Math.max(0.001, java.time.Duration.between(r.phaseStartedAt().toInstant(), java.time.Instant.now()).toMillis() / 1000.0);
+            rate = Math.round(done * r.shardSize() / seconds * 10) / 10.0;
+            eta = rate > 0 ? (long) Math.ceil((shards - done) * r.shardSize() / rate) : null;
+        }
+        return new FilterRunView.Progress(r.phase() + 1, phases(r), shards, done, rate, eta);
     }
 
     public Uni<List<FilterRunView>> list() {
@@ -646,8 +747,12 @@ public class FilterRunService {
     }
 
     public FilterRunView view(FilterRun r) {
+        return view(r, null);
+    }
+
+    private FilterRunView view(FilterRun r, FilterRunView.Progress progress) {
         return new FilterRunView(r.id(), r.name(), r.status(), r.input(), outputRef(r.id()).url(), r.itemCount(), r.keptCount(),
-                tree(r.steps()), tree(r.stats()), r.error(), r.createdAt(), r.finishedAt(), r.shardSize() == 0 ? null : r.shardSize());
+                tree(r.steps()), tree(r.stats()), r.error(), r.createdAt(), r.finishedAt(), r.shardSize() == 0 ? null : r.shardSize(), progress);
     }
 
     private JsonNode tree(String json) {

@@ -1,6 +1,8 @@
 package dev.thoughtline.filter.service.steps;
 
 import dev.thoughtline.filter.Item;
+import dev.thoughtline.filter.service.text.LshIndex;
+import dev.thoughtline.filter.service.text.MinHasher;
 import dev.thoughtline.filter.service.text.NearDuplicates;
 import dev.thoughtline.filter.service.text.Texts;
 
@@ -119,6 +121,20 @@ final class QuestionSteps {
             field = p.text("field", "text");
         }
 
+        /**
+         * The key a sharded run groups the item by: the first 16 bytes of the SHA-256 of its normalised text (two
+         * different texts share it with probability about n²/2^129: never, at any input this service accepts).
+         */
+        byte[] key(Item item) {
+            try {
+                byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                        .digest(Texts.process(item.node.path(field).asText("")).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                return java.util.Arrays.copyOf(digest, 16);
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
         @Override
         public void apply(String name, List<Item> items) {
             Map<String, String> first = new HashMap<>();
@@ -150,6 +166,33 @@ final class QuestionSteps {
             } catch (IllegalArgumentException e) {
                 throw p.bad(e.getMessage());
             }
+        }
+
+        NearDuplicates.Params params() {
+            return params;
+        }
+
+        /** The text the step compares: the item's field. */
+        String text(Item item) {
+            return item.node.path(field).asText("");
+        }
+
+        /**
+         * The item's LSH band fingerprints as a sharded run stores them: per band, the upper 32 bits of its key (what
+         * {@link dev.thoughtline.filter.service.text.LshIndex} compares), 4 bytes big-endian a band.
+         */
+        byte[] bandKeys(Item item, MinHasher hasher) {
+            long[] keys = LshIndex.keys(hasher.signature(Texts.process(text(item))), params.bands(), params.rows());
+            java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(4 * keys.length);
+            for (long k : keys) {
+                out.putInt((int) (k >>> 32));
+            }
+            return out.array();
+        }
+
+        /** The signer of {@link #bandKeys} (thread-safe: one per run is enough). */
+        MinHasher hasher() {
+            return new MinHasher(params.permutations(), params.shingleWords(), params.seed());
         }
 
         @Override

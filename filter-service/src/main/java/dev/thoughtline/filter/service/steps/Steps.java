@@ -70,16 +70,6 @@ public final class Steps {
     }
 
     /**
-     * Whether every step judges each item on its own ({@link FilterStep#perItem}: length without {@code perQuestion},
-     * random, decontaminate, format, verify) and keeps by threshold or not at all: such a run gives the same verdicts
-     * worked in shards as over its whole input at once.
-     */
-    public static boolean perItem(List<Planned> planned) {
-        return planned.stream().allMatch(p -> p.step().perItem() && (p.keep() == null || p.keep().threshold() != null));
-    }
-
-    /** The step at {@code index} (0-based) of a request, validated; a 400 naming the step otherwise. */
-    /**
      * The DatasetRefs a step will read besides the run's input (decontamination's benchmarks), as the request names
      * them, so that the outbound policy can refuse them before the run starts; what is not a DatasetRef is left to
      * the step's own checks.
@@ -99,6 +89,7 @@ public final class Steps {
         return refs;
     }
 
+    /** The step at {@code index} (0-based) of a request, validated; a 400 naming the step otherwise. */
     public static Planned plan(int index, FilterRunRequest.Step s) {
         if (s == null || s.type() == null || s.type().isBlank()) {
             throw ApiException.badRequest("step " + (index + 1) + ": type is required; types: " + String.join(", ", TYPES.keySet()));

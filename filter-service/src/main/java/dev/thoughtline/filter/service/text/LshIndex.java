@@ -40,6 +40,14 @@ public final class LshIndex {
 
     /** The band keys of a signature (it must have at least bands × rows positions). */
     public long[] keys(int[] sig) {
+        return keys(sig, bands, rows);
+    }
+
+    /**
+     * The band keys of a signature for an index of {@code bands} × {@code rows}; the index compares a key's upper 32
+     * bits (its fingerprint), so two documents are candidates when a band's keys agree there.
+     */
+    public static long[] keys(int[] sig, int bands, int rows) {
         if (sig.length < bands * rows) {
             throw new IllegalArgumentException("signature of " + sig.length + " positions for " + bands + " x " + rows);
         }
