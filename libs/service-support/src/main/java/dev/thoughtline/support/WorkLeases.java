@@ -273,12 +273,17 @@ public class WorkLeases {
         });
     }
 
+    /**
+     * Takes up to {@code max} leases of {@code kind} that ran out. The candidates are chosen once, in a materialized CTE:
+     * as a subquery joined to the update, PostgreSQL may rescan them per row updated, and among leases that ran out at
+     * the same instant (offered together) each rescan can pick others, so one claim took every offered shard of a run.
+     */
     private Uni<List<Lease>> claim(String kind, int max) {
         return pool.preparedQuery("""
+                        WITH c AS MATERIALIZED (SELECT kind, id FROM work_lease WHERE kind = $1 AND lease_until < now()
+                                                ORDER BY lease_until, id LIMIT $3 FOR UPDATE SKIP LOCKED)
                         UPDATE work_lease l SET owner = $2, epoch = l.epoch + 1, lease_until = now() + make_interval(secs => $4)
-                        FROM (SELECT kind, id FROM work_lease WHERE kind = $1 AND lease_until < now()
-                              ORDER BY lease_until LIMIT $3 FOR UPDATE SKIP LOCKED) c
-                        WHERE l.kind = c.kind AND l.id = c.id
+                        FROM c WHERE l.kind = c.kind AND l.id = c.id
                         RETURNING l.id, l.epoch""")
                 .execute(Tuple.of(kind, owner, max, seconds(config.duration())))
                 .map(rows -> {
