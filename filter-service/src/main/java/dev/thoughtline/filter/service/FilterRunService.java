@@ -293,9 +293,11 @@ public class FilterRunService {
                     resolve(run.id(), phase);
                     int next = p + 1;
                     Long[] ids = next < phases.size() ? shardIds(run.id(), next, shards) : new Long[0];
+                    // the run moves on (past its last phase too) in the transaction that writes the resolution, so an owner
+                    // that takes the run over never resolves a phase twice (a rank keep applied again would drop more)
                     leases.fenced(lease, tx -> resolved(tx, run.id(), phase)
-                            .chain(() -> ids.length == 0 ? Uni.createFrom().voidItem()
-                                    : runs.advance(tx, run.id(), next).chain(() -> leases.offer(tx, FilterRunRepository.SHARD, ids))))
+                            .chain(() -> runs.advance(tx, run.id(), next))
+                            .chain(() -> ids.length == 0 ? Uni.createFrom().voidItem() : leases.offer(tx, FilterRunRepository.SHARD, ids)))
                             .await().indefinitely();
                     leases.scanSoon();
                 }
@@ -739,7 +741,9 @@ public class FilterRunService {
             rate = Math.round(done * r.shardSize() / seconds * 10) / 10.0;
             eta = rate > 0 ? (long) Math.ceil((shards - done) * r.shardSize() / rate) : null;
         }
-        return new FilterRunView.Progress(r.phase() + 1, phases(r), shards, done, rate, eta);
+        int phases = phases(r);
+        // past its last phase, a run is computing its statistics
+        return new FilterRunView.Progress(Math.min(r.phase() + 1, phases), phases, shards, done, rate, eta);
     }
 
     public Uni<List<FilterRunView>> list() {

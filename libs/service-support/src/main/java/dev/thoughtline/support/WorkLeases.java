@@ -128,13 +128,15 @@ public class WorkLeases {
      * caller's transaction (the one that creates or restarts the work), and tracks it with {@code onLost}.
      */
     public Uni<Lease> create(SqlClient tx, String kind, long id, Runnable onLost) {
-        return tx.preparedQuery("""
+        // an existing lease is locked first: work restarted waits for a fenced write of its holder in flight (see fenced)
+        return tx.preparedQuery("SELECT 1 FROM work_lease WHERE kind = $1 AND id = $2 FOR UPDATE").execute(Tuple.of(kind, id))
+                .chain(() -> tx.preparedQuery("""
                         INSERT INTO work_lease (kind, id, owner, epoch, lease_until)
                         VALUES ($1, $2, $3, 1, now() + make_interval(secs => $4))
                         ON CONFLICT (kind, id) DO UPDATE SET owner = EXCLUDED.owner, epoch = work_lease.epoch + 1,
                                                              lease_until = EXCLUDED.lease_until
                         RETURNING epoch""")
-                .execute(Tuple.of(kind, id, owner, seconds(config.duration())))
+                .execute(Tuple.of(kind, id, owner, seconds(config.duration()))))
                 .map(rows -> {
                     Lease lease = new Lease(kind, id, rows.iterator().next().getLong(0));
                     held.put(lease, onLost);
@@ -148,11 +150,12 @@ public class WorkLeases {
      * from whoever held it (its epoch moves on, so the holder's fenced writes fail).
      */
     public Uni<Void> offer(SqlClient tx, String kind, Long[] ids) {
-        return tx.preparedQuery("""
+        return tx.preparedQuery("SELECT 1 FROM work_lease WHERE kind = $1 AND id = ANY($2::bigint[]) FOR UPDATE").execute(Tuple.of(kind, ids))
+                .chain(() -> tx.preparedQuery("""
                         INSERT INTO work_lease (kind, id, owner, epoch, lease_until)
                         SELECT $1, u.id, NULL, 1, now() - interval '1 millisecond' FROM unnest($2::bigint[]) AS u(id)
                         ON CONFLICT (kind, id) DO UPDATE SET owner = NULL, epoch = work_lease.epoch + 1, lease_until = EXCLUDED.lease_until""")
-                .execute(Tuple.of(kind, ids)).replaceWithVoid();
+                .execute(Tuple.of(kind, ids))).replaceWithVoid();
     }
 
     /** Looks for work to take over now instead of at the next scan (work was offered, or a piece of it ended here). */
@@ -172,12 +175,16 @@ public class WorkLeases {
 
     /**
      * Runs {@code work} in a transaction in which the lease is held: its row is found with its epoch and owner and
-     * locked against a takeover until the transaction ends. Fails with {@link LeaseLost} (and writes nothing) when the
+     * locked against a takeover until the transaction ends. The lock is {@code FOR KEY SHARE}: a claim
+     * ({@code FOR UPDATE SKIP LOCKED}), a restart ({@link #create}) and an offer ({@link #offer}) lock the row
+     * {@code FOR UPDATE} and so wait for (or skip) the write, while the heartbeat's update of {@code lease_until} goes
+     * through: a write that takes minutes (a sharded run's rank keep) no longer holds the heartbeat back until its lease
+     * runs out and is taken over, by another replica or by this one. Fails with {@link LeaseLost} (and writes nothing) when the
      * lease is no longer this replica's.
      */
     public <T> Uni<T> fenced(Lease lease, Function<SqlConnection, Uni<T>> work) {
         return pool.withTransaction(conn -> conn.preparedQuery(
-                        "SELECT 1 FROM work_lease WHERE kind = $1 AND id = $2 AND epoch = $3 AND owner = $4 FOR SHARE")
+                        "SELECT 1 FROM work_lease WHERE kind = $1 AND id = $2 AND epoch = $3 AND owner = $4 FOR KEY SHARE")
                 .execute(Tuple.of(lease.kind(), lease.id(), lease.epoch(), owner))
                 .chain(rows -> {
                     if (rows.size() == 0) {

@@ -44,10 +44,14 @@ class WorkLeasesTest {
     }
 
     static WorkLeases replica(String owner) {
+        return replica(owner, Duration.ofSeconds(15));
+    }
+
+    static WorkLeases replica(String owner, Duration lease) {
         return new WorkLeases(pool, vertx.getDelegate(), new WorkLeases.Config() {
             @Override
             public Duration duration() {
-                return Duration.ofSeconds(15);
+                return lease;
             }
 
             @Override
@@ -86,5 +90,39 @@ class WorkLeasesTest {
                 .await().indefinitely().iterator().next().getLong(0);
         assertThat(owned).isEqualTo(2);
         assertThat(started).hasSize(2);
+    }
+
+    @Test
+    void aFencedWriteLongerThanTheLeaseKeepsItAndNoOtherReplicaTakesTheWork() throws Exception {
+        WorkLeases a = replica("long-a", Duration.ofSeconds(1));
+        WorkLeases.Lease lease = pool.withTransaction(tx -> a.create(tx, "long", 1, () -> { })).await().indefinitely();
+        a.register("long", 1, l -> { });
+        WorkLeases b = replica("long-b", Duration.ofSeconds(1));
+        Set<Long> taken = ConcurrentHashMap.newKeySet();
+        b.register("long", 1, l -> taken.add(l.id()));
+
+        // six leases long: the heartbeat renews the lease meanwhile, and b's claims skip the row the write holds
+        java.util.concurrent.CompletableFuture<?> write = a.fenced(lease, tx -> tx.query("SELECT pg_sleep(6)").execute())
+                .subscribeAsCompletionStage();
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (pool.query("SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(6)'").execute().await().indefinitely()
+                .iterator().next().getLong(0) == 0) {
+            assertThat(System.nanoTime()).as("the write is under way").isLessThan(deadline);
+            Thread.sleep(10);
+        }
+        Thread.sleep(2500);
+        assertThat(pool.query("SELECT lease_until > now() FROM work_lease WHERE kind = 'long' AND id = 1").execute().await().indefinitely()
+                .iterator().next().getBoolean(0)).as("the lease is renewed while the write runs, 2.5 leases in").isTrue();
+        write.get(30, java.util.concurrent.TimeUnit.SECONDS);
+
+        io.vertx.mutiny.sqlclient.Row row = pool.query("SELECT owner, epoch, lease_until > now() FROM work_lease WHERE kind = 'long' AND id = 1")
+                .execute().await().indefinitely().iterator().next();
+        assertThat(row.getString(0)).isEqualTo("long-a");
+        assertThat(row.getLong(1)).isEqualTo(lease.epoch());
+        assertThat(row.getBoolean(2)).as("the lease is current").isTrue();
+        assertThat(taken).isEmpty();
+        assertThat(a.holds(lease)).isTrue();
+        // and the holder can still write
+        assertThat(a.fenced(lease, tx -> tx.query("SELECT 1").execute()).await().indefinitely()).isNotNull();
     }
 }
