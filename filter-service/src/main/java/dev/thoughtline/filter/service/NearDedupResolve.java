@@ -142,10 +142,6 @@ final class NearDedupResolve {
         private int[] parent = new int[1 << 9];
         private int size;
 
-        int size() {
-            return size;
-        }
-
         long pos(int index) {
             return positions[index];
         }
